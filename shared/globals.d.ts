@@ -1,0 +1,1 @@
+declare const __ISOLAB_VERSION__: string;
