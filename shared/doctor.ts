@@ -12,12 +12,29 @@ export const DockerSource = z.enum([
 ]);
 export type DockerSource = z.infer<typeof DockerSource>;
 
+/** One step the resolver took on its way to the endpoint, so the UI can say why that one won. */
+export const DockerCandidate = z.object({
+  source: DockerSource,
+  /** Absent when the source had nothing to offer (setting empty, DOCKER_HOST unset, …). */
+  url: z.string().optional(),
+  detail: z.string(),
+});
+export type DockerCandidate = z.infer<typeof DockerCandidate>;
+
 export const DockerEndpoint = z.object({
   /** As the user would write it: unix:///var/run/docker.sock, tcp://host:2376, ssh://me@host, npipe://… */
   url: z.string(),
   source: DockerSource,
   /** Human words for why this source won, e.g. "context \"colima\" from ~/.docker/config.json". */
   detail: z.string(),
+  /** The sources tried, in order, ending with the one that won. */
+  candidates: z.array(DockerCandidate).optional(),
+  /**
+   * Things skipped on the way because they were broken (malformed DOCKER_HOST, unreadable
+   * config.json, missing context): the lab still works through a later source, but the
+   * docker CLI in the user's shell probably does not.
+   */
+  problems: z.array(LabErrorShape).optional(),
 });
 export type DockerEndpoint = z.infer<typeof DockerEndpoint>;
 
@@ -47,6 +64,7 @@ export const KvmStatus = z.object({
   detail: z.string(),
   hint: z.string().optional(),
 });
+export type KvmStatus = z.infer<typeof KvmStatus>;
 
 export const DiskStatus = z.object({
   label: z.string(),

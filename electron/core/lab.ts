@@ -1,0 +1,18 @@
+import { eventHandlers, requestHandlers } from './handlers';
+import { labPaths, type LabPaths } from './paths';
+import { Dispatcher } from './rpc/dispatcher';
+import { SettingsStore } from './settings/store';
+
+export const VERSION: string = typeof __ISOLAB_VERSION__ === 'string' ? __ISOLAB_VERSION__ : '0.0.0-dev';
+
+/** Builds the lab core for one process; the Electron main, the CLI and `serve` all call this. */
+export function createLab(opts: { env?: NodeJS.ProcessEnv; paths?: LabPaths } = {}): Dispatcher {
+  const env = opts.env ?? process.env;
+  const paths = opts.paths ?? labPaths(env);
+  return new Dispatcher(requestHandlers, eventHandlers, {
+    version: VERSION,
+    paths,
+    settings: new SettingsStore(paths.configDir),
+    env,
+  });
+}

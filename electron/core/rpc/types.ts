@@ -1,0 +1,36 @@
+import type {
+  EventChannel,
+  EventParsedArgs,
+  RequestChannel,
+  RequestParsedArgs,
+  RequestResult,
+} from '../../../shared/contract';
+import type { LabPaths } from '../paths';
+import type { SettingsStore } from '../settings/store';
+
+/** What every handler may use; built once per process (Electron main, CLI or serve). */
+export interface LabContext {
+  version: string;
+  paths: LabPaths;
+  settings: SettingsStore;
+  env: NodeJS.ProcessEnv;
+}
+
+export type RequestHandler<C extends RequestChannel> = (
+  args: RequestParsedArgs<C>,
+  ctx: LabContext,
+) => Promise<RequestResult<C>>;
+
+/**
+ * A stream handler emits until `signal` aborts (the subscriber left) or it returns (the
+ * stream ended by itself). Throwing ends the stream with that error.
+ */
+export type EventHandler<C extends EventChannel> = (
+  args: EventParsedArgs<C>,
+  emit: (data: unknown) => void,
+  signal: AbortSignal,
+  ctx: LabContext,
+) => Promise<void>;
+
+export type RequestHandlers = { [C in RequestChannel]: RequestHandler<C> };
+export type EventHandlers = { [C in EventChannel]: EventHandler<C> };
