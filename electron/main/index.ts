@@ -1,0 +1,38 @@
+import { app, BrowserWindow } from 'electron';
+import path from 'node:path';
+import { createLab } from '../core/lab';
+import { labPaths } from '../core/paths';
+import { bindIpc } from './ipc';
+import { applySecurityPolicy } from './security';
+import { createMainWindow } from './window';
+
+// Thin by design: everything that does work lives in ../core and is shared with the CLI.
+app.enableSandbox();
+const paths = labPaths();
+// Settings and data live where the CLI finds them too, not in Electron's own folder.
+app.setPath('userData', paths.configDir);
+
+const rendererIndex = path.join(__dirname, '..', 'renderer', 'index.html');
+applySecurityPolicy(rendererIndex);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  const ipc = bindIpc(createLab({ paths }), rendererIndex);
+  const open = () => ipc.trust(createMainWindow(rendererIndex).webContents);
+
+  app.on('second-instance', () => {
+    const [win] = BrowserWindow.getAllWindows();
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.whenReady().then(open);
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}
