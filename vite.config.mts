@@ -1,14 +1,16 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
-  root: path.resolve(__dirname, 'renderer'),
+  root: here('./renderer'),
   // Relative asset URLs so the same build loads from file:// in Electron and from `isolab serve`.
   base: './',
   plugins: [react()],
   build: {
-    outDir: path.resolve(__dirname, 'out/renderer'),
+    outDir: here('./out/renderer'),
     emptyOutDir: true,
     sourcemap: true,
   },

@@ -34,5 +34,5 @@ if (only !== 'renderer') {
   await Promise.all(nodeBuilds.map((b) => build({ ...common, ...b })));
 }
 if (only !== 'node') {
-  await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+  await viteBuild({ configFile: path.join(root, 'vite.config.mts'), logLevel: 'warn' });
 }
