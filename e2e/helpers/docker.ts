@@ -1,0 +1,19 @@
+import http from 'node:http';
+
+/** Asks the engine itself, over its socket, so the UI is compared with the truth. */
+export function engineVersion(socketPath = '/var/run/docker.sock'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ socketPath, path: '/version' }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        try {
+          resolve((JSON.parse(body) as { Version: string }).Version);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('error', reject);
+  });
+}
