@@ -1,7 +1,7 @@
 import { ipcMain, type IpcMainEvent, type WebContents } from 'electron';
 import type { Dispatcher } from '../core/rpc/dispatcher';
 import { RpcSession } from '../core/rpc/session';
-import { isAppUrl } from './security';
+import { isAppUrl } from './app-url';
 
 export const CHANNEL = 'isolab:rpc';
 

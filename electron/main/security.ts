@@ -1,28 +1,13 @@
 import { app, dialog, session, shell, type WebContents } from 'electron';
-
-/** The one origin the app's own pages come from: the built renderer on disk. */
-export function isAppUrl(raw: string, rendererIndex: string): boolean {
-  try {
-    const url = new URL(raw);
-    const index = new URL(`file://${rendererIndex}`);
-    return url.protocol === 'file:' && url.pathname === index.pathname;
-  } catch {
-    return false;
-  }
-}
+import { externalUrl, isAppUrl } from './app-url';
 
 /**
  * Links from the UI (docs, minikube's site) go to the user's browser, and only http(s);
  * anything else (file:, javascript:, custom schemes from ISO contents) is refused.
  */
 export async function openExternalSafely(raw: string, owner?: Electron.BrowserWindow): Promise<boolean> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  const url = externalUrl(raw);
+  if (!url) return false;
   const choice = await dialog.showMessageBox(owner ?? (undefined as never), {
     type: 'question',
     buttons: ['Open', 'Cancel'],
