@@ -49,7 +49,14 @@ function readVitest(file) {
 
 function readPlaywright(file) {
   if (!existsSync(file)) return { passed: 0, failed: 1, skipped: 0, note: 'no report (the runner crashed)' };
-  const { stats, errors } = JSON.parse(readFileSync(file, 'utf8'));
+  const { stats, errors, suites } = JSON.parse(readFileSync(file, 'utf8'));
+  // A skipped test says why, so a reader of the CI log knows what did not run here.
+  const walk = (s) => [...(s.specs ?? []).flatMap((sp) => sp.tests.map((t) => ({ title: sp.title, t }))), ...(s.suites ?? []).flatMap(walk)];
+  for (const { title, t } of (suites ?? []).flatMap(walk)) {
+    if (t.status !== 'skipped') continue;
+    const why = [...(t.annotations ?? []), ...(t.results?.[0]?.annotations ?? [])].find((a) => a.type === 'skip')?.description;
+    console.log(`skipped: ${title}${why ? ` (${why})` : ''}`);
+  }
   return {
     passed: stats.expected + stats.flaky,
     failed: stats.unexpected + (errors?.length ?? 0),
