@@ -9,8 +9,7 @@ function electronBinary(): { path?: string; skip?: string } {
   let bin: string;
   try {
     bin = require('electron') as unknown as string;
-  } catch (err) {
-    void err;
+  } catch {
     return { skip: 'Electron binary not installed (npm ci ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1); install it to run this test' };
   }
   if (typeof bin !== 'string' || !existsSync(bin)) return { skip: `Electron binary not found at ${String(bin)}` };
@@ -40,7 +39,7 @@ test.describe('Electron shell', () => {
         require: typeof (window as unknown as { require?: unknown }).require,
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
-      expect(surface).toEqual({ api: ['request', 'subscribe'], require: 'undefined', process: 'undefined' });
+      expect(surface).toEqual({ api: ['pathForFile', 'request', 'subscribe'], require: 'undefined', process: 'undefined' });
       // New windows are denied: window.open gives nothing back.
       expect(await page.evaluate(() => window.open('https://example.com/') === null)).toBe(true);
       expect(app.windows()).toHaveLength(1);

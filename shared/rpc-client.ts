@@ -12,6 +12,8 @@ export interface RawStreamHandlers {
 export interface RawLabApi {
   request(channel: string, args?: unknown): Promise<Outcome>;
   subscribe(channel: string, args: unknown, handlers: RawStreamHandlers): () => void;
+  /** Electron only: the real path of a file dropped on the window. */
+  pathForFile?(file: File): string | undefined;
 }
 
 const DISCONNECTED: LabErrorShape = {

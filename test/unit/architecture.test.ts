@@ -32,11 +32,13 @@ describe('shape of the code', () => {
     expect(bad).toEqual([]);
   });
 
-  it('the preload exposes exactly request and subscribe', () => {
+  it('the preload exposes request, subscribe and pathForFile, and no ipcRenderer', () => {
     const src = readFileSync(path.join(root, 'electron', 'preload', 'index.ts'), 'utf8');
     const exposed = src.slice(src.indexOf('exposeInMainWorld'));
     expect(exposed).toMatch(/request:/);
     expect(exposed).toMatch(/subscribe:/);
+    expect(exposed).toMatch(/pathForFile:/);
+    expect(exposed.match(/^  \w+:/gm)).toEqual(['  request:', '  pathForFile:', '  subscribe:']);
     expect(src).not.toMatch(/exposeInMainWorld\([^)]*ipcRenderer\b/);
     expect((src.match(/exposeInMainWorld/g) ?? []).length).toBe(1);
   });
