@@ -28,6 +28,12 @@ const nodeBuilds = [
   // A sandboxed preload can only require `electron`, so it must be one self-contained file.
   { entryPoints: ['electron/preload/index.ts'], outfile: 'out/preload/index.cjs', external: ['electron'] },
   { entryPoints: ['electron/cli/isolab.ts'], outfile: 'out/cli/isolab.cjs' },
+  // The archive indexer's worker_threads entry, next to both bundles that start it.
+  {
+    entryPoints: { 'main/archive-index-worker': 'electron/core/archive/index-worker.ts', 'cli/archive-index-worker': 'electron/core/archive/index-worker.ts' },
+    outdir: 'out',
+    outExtension: { '.js': '.cjs' },
+  },
 ];
 
 if (only !== 'renderer') {
