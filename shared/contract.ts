@@ -1,5 +1,18 @@
 import { z } from 'zod';
+import {
+  BuildEvent,
+  BuildId,
+  BuildRecord,
+  BuildRequest,
+  CustomRecipe,
+  Arch,
+  LogLinesArgs,
+  LogLinesResult,
+  PreflightResult,
+  RecipesResult,
+} from './build';
 import { DoctorReport } from './doctor';
+import { EntryView, ExtractProgress, HostEntry, ImageInfo, IndexProgress, KernelCard } from './image';
 import { RecentItem, SettingsPatch, SettingsState } from './settings';
 
 /**
@@ -9,6 +22,11 @@ import { RecentItem, SettingsPatch, SettingsState } from './settings';
  */
 
 const None = z.object({}).strict().default({});
+/** A file on the machine running the lab core; absolute, since the core has no notion of a cwd the UI shares. */
+const HostPath = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path');
+/** A path inside an image, through archives: /boot/initrd/etc. */
+const ImagePath = z.string().min(1).max(8192).startsWith('/');
+const InImage = { file: HostPath, path: ImagePath };
 
 export const LabInfo = z.object({
   name: z.string(),
@@ -30,6 +48,42 @@ export const requests = {
     result: z.array(RecentItem),
   },
   'recent.clear': { args: None, result: z.array(RecentItem) },
+  'image.info': { args: z.object({ file: HostPath }).strict(), result: ImageInfo },
+  'image.list': {
+    args: z.object(InImage).strict(),
+    result: z.object({ path: z.string(), entries: z.array(EntryView) }),
+  },
+  'image.stat': { args: z.object(InImage).strict(), result: EntryView },
+  'image.read': {
+    args: z.object({ ...InImage, offset: z.number().int().min(0), length: z.number().int().min(0).max(1 << 20) }).strict(),
+    result: z.object({ offset: z.number(), size: z.number(), base64: z.string() }),
+  },
+  'image.kernel': { args: z.object(InImage).strict(), result: KernelCard },
+  'image.find': {
+    args: z.object({ ...InImage, query: z.string().min(1).max(256), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
+    result: z.object({ entries: z.array(EntryView), truncated: z.boolean() }),
+  },
+  'image.resolve': { args: z.object(InImage).strict(), result: EntryView },
+  'host.list': {
+    args: z.object({ path: HostPath.optional() }).strict().default({}),
+    result: z.object({ path: z.string(), parent: z.string().optional(), home: z.string(), entries: z.array(HostEntry) }),
+  },
+  /** The recipes for a checkout, with what `auto` picks there and why. */
+  'build.recipes': {
+    args: z.object({ checkout: HostPath, arch: Arch.optional(), custom: CustomRecipe.optional() }).strict(),
+    result: RecipesResult,
+  },
+  'build.preflight': { args: BuildRequest, result: PreflightResult },
+  /** Runs the pre-flight and refuses (LabError) when it finds errors; the build then runs as a job of the core. */
+  'build.start': { args: BuildRequest, result: z.object({ buildId: BuildId }) },
+  'build.cancel': { args: z.object({ buildId: BuildId }).strict(), result: BuildRecord },
+  /** Newest first. */
+  'build.history': { args: None, result: z.array(BuildRecord) },
+  'build.get': { args: z.object({ buildId: BuildId }).strict(), result: BuildRecord },
+  /** Lines of a log file (0-based `from`), for old builds and for scrolling back past what the UI keeps. */
+  'build.logLines': { args: LogLinesArgs, result: LogLinesResult },
+  /** Builds this process runs, i.e. what quitting it would cancel. */
+  'build.running': { args: None, result: z.array(BuildRecord) },
 } as const;
 
 /**
@@ -42,6 +96,15 @@ export const events = {
     args: z.object({ intervalSeconds: z.number().int().min(1).max(3600).optional() }).strict().default({}),
     data: DoctorReport,
   },
+  /** Opens (indexes) the archive at `path`, with progress; unsubscribing cancels. */
+  'image.index': { kind: 'json', args: z.object(InImage).strict(), data: IndexProgress },
+  /** Writes a file or subtree under `dest`; unsubscribing cancels. */
+  'image.extract': { kind: 'json', args: z.object({ ...InImage, dest: HostPath }).strict(), data: ExtractProgress },
+  /**
+   * A snapshot (record + log tails), then log/phase/progress/problem events, then `done` and
+   * the end of the stream. Unsubscribing stops watching, never the build.
+   */
+  'build.watch': { kind: 'json', args: z.object({ buildId: BuildId }).strict(), data: BuildEvent },
 } as const;
 
 export type RequestChannel = keyof typeof requests;

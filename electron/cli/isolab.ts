@@ -1,6 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/lab';
+import { registerBuild } from './commands/build';
+import { registerCat } from './commands/cat';
 import { registerDoctor } from './commands/doctor';
+import { registerExtract } from './commands/extract';
+import { registerInfo } from './commands/info';
+import { registerLs } from './commands/ls';
 import { registerServe } from './commands/serve';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, ExitCode, printError } from './output';
 
@@ -13,6 +18,11 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`isolab: ${str.replace(/^error: /, '')}`) });
   registerDoctor(program);
+  registerInfo(program);
+  registerLs(program);
+  registerCat(program);
+  registerExtract(program);
+  registerBuild(program);
   registerServe(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

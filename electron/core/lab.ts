@@ -1,4 +1,6 @@
+import { BuildManager } from './build/build-manager';
 import { eventHandlers, requestHandlers } from './handlers';
+import { ImageRegistry } from './image/registry';
 import { labPaths, type LabPaths } from './paths';
 import { Dispatcher } from './rpc/dispatcher';
 import { SettingsStore } from './settings/store';
@@ -9,10 +11,13 @@ export const VERSION: string = typeof __ISOLAB_VERSION__ === 'string' ? __ISOLAB
 export function createLab(opts: { env?: NodeJS.ProcessEnv; paths?: LabPaths } = {}): Dispatcher {
   const env = opts.env ?? process.env;
   const paths = opts.paths ?? labPaths(env);
+  const settings = new SettingsStore(paths.configDir);
   return new Dispatcher(requestHandlers, eventHandlers, {
     version: VERSION,
     paths,
-    settings: new SettingsStore(paths.configDir),
+    settings,
+    images: new ImageRegistry(paths.cacheDir),
+    builds: new BuildManager({ paths, env, dockerHost: async () => (await settings.get()).docker.host }),
     env,
   });
 }

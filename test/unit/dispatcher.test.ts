@@ -7,7 +7,9 @@ import { LabError } from '../../shared/errors';
 import { Dispatcher } from '../../electron/core/rpc/dispatcher';
 import { RpcSession } from '../../electron/core/rpc/session';
 import type { EventHandlers, LabContext, RequestHandlers } from '../../electron/core/rpc/types';
-import { requestHandlers } from '../../electron/core/handlers';
+import { eventHandlers, requestHandlers } from '../../electron/core/handlers';
+import { BuildManager } from '../../electron/core/build/build-manager';
+import { ImageRegistry } from '../../electron/core/image/registry';
 import { SettingsStore } from '../../electron/core/settings/store';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,7 +17,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function ctx(): LabContext {
   const home = mkdtempSync(path.join(os.tmpdir(), 'isolab-disp-'));
   const paths = { configDir: path.join(home, 'config'), dataDir: path.join(home, 'data'), cacheDir: path.join(home, 'cache') };
-  return { version: 'test', paths, settings: new SettingsStore(paths.configDir), env: {} };
+  return { version: 'test', paths, settings: new SettingsStore(paths.configDir), images: new ImageRegistry(paths.cacheDir), builds: new BuildManager({ paths, env: {} }), env: {} };
 }
 
 function make(overrides: { aborted?: () => void } = {}) {
@@ -26,6 +28,7 @@ function make(overrides: { aborted?: () => void } = {}) {
     },
   } as RequestHandlers;
   const events = {
+    ...eventHandlers,
     'lab.status': async (_args, emit, signal) => {
       let n = 0;
       while (!signal.aborted) {

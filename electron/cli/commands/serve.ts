@@ -20,8 +20,9 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 7420)
     .action(async (opts: { host: string; port: number }) => {
+      const lab = createLab();
       const server = await startServer({
-        dispatcher: createLab(),
+        dispatcher: lab,
         rendererDir: path.resolve(__dirname, '..', 'renderer'),
         host: opts.host,
         port: opts.port,
@@ -35,6 +36,9 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      // Builds started from the browser belong to this process: end them cleanly with it.
+      const cancelled = await lab.ctx.builds.cancelAll().catch(() => []);
+      if (cancelled.length) process.stderr.write(`isolab: cancelled ${cancelled.length} running build(s); their logs are kept.\n`);
       await server.close();
     });
 }

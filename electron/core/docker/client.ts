@@ -1,4 +1,4 @@
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type { DockerEndpoint, DockerStatus } from '../../../shared/doctor';
 import { LabError, toErrorShape, type LabErrorShape } from '../../../shared/errors';
 import { dockerodeOptions } from './endpoint';
@@ -18,9 +18,21 @@ export interface DockerClientOptions {
  */
 const MODEM_ENV_VARS = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
 
+/**
+ * dockerode pulls in gRPC and protobuf (a third of a second to load); commands that never
+ * talk to Docker (`isolab ls`, `cat`) should not pay for it, so it is loaded on first use.
+ */
+let DockerCtor: typeof Docker | undefined;
+function dockerode(): typeof Docker {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  DockerCtor ??= require('dockerode') as typeof Docker;
+  return DockerCtor;
+}
+
 export function createDockerClient(endpoint: DockerTarget, opts: DockerClientOptions = {}): Docker {
   const options = dockerodeOptions(endpoint.url, { env: opts.env ?? process.env, certPath: endpoint.certPath });
-  return withoutModemEnv(() => new Docker(options));
+  const Ctor = dockerode();
+  return withoutModemEnv(() => new Ctor(options));
 }
 
 /**

@@ -1,4 +1,7 @@
 import type { EventHandlers, RequestHandlers } from '../rpc/types';
+import { buildCancel, buildGet, buildHistory, buildLogLines, buildPreflight, buildRecipes, buildRunning, buildStart, buildWatch } from './build';
+import { hostList } from './host';
+import { imageExtract, imageFind, imageIndex, imageInfoHandler, imageKernel, imageList, imageRead, imageResolve, imageStat } from './image';
 import { labDoctor, labInfo, labStatus } from './lab';
 import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
 
@@ -11,8 +14,27 @@ export const requestHandlers: RequestHandlers = {
   'recent.list': recentList,
   'recent.add': recentAdd,
   'recent.clear': recentClear,
+  'image.info': imageInfoHandler,
+  'image.list': imageList,
+  'image.stat': imageStat,
+  'image.read': imageRead,
+  'image.kernel': imageKernel,
+  'image.find': imageFind,
+  'image.resolve': imageResolve,
+  'host.list': hostList,
+  'build.recipes': buildRecipes,
+  'build.preflight': buildPreflight,
+  'build.start': buildStart,
+  'build.cancel': buildCancel,
+  'build.history': buildHistory,
+  'build.get': buildGet,
+  'build.logLines': buildLogLines,
+  'build.running': buildRunning,
 };
 
 export const eventHandlers: EventHandlers = {
   'lab.status': labStatus,
+  'image.index': imageIndex,
+  'image.extract': imageExtract,
+  'build.watch': buildWatch,
 };

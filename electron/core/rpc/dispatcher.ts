@@ -51,8 +51,9 @@ export class Dispatcher {
     const controller = new AbortController();
     const finish = (error?: LabErrorShape) => {
       if (ended) return;
-      ended = true;
+      // A stream that ends by itself delivers its last events (a build's `done`) before the end.
       batcher?.close();
+      ended = true;
       sink.end(error);
     };
     let batcher: EventBatcher | undefined;

@@ -5,6 +5,8 @@ import type {
   RequestParsedArgs,
   RequestResult,
 } from '../../../shared/contract';
+import type { BuildManager } from '../build/build-manager';
+import type { ImageRegistry } from '../image/registry';
 import type { LabPaths } from '../paths';
 import type { SettingsStore } from '../settings/store';
 
@@ -13,6 +15,9 @@ export interface LabContext {
   version: string;
   paths: LabPaths;
   settings: SettingsStore;
+  images: ImageRegistry;
+  /** Build jobs; they belong to the process, not to the window or socket that started them. */
+  builds: BuildManager;
   env: NodeJS.ProcessEnv;
 }
 
