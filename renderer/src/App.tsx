@@ -2,10 +2,12 @@ import { useEffect, useState } from 'react';
 import { onConnectionChange } from './api/lab-api';
 import { useLab, type View } from './store/lab-store';
 import { LabStatus } from './views/LabStatus';
+import { InspectView } from './views/inspect/InspectView';
 import { SettingsView } from './views/SettingsView';
 
 const NAV: { view: View; label: string; key: string }[] = [
   { view: 'status', label: 'Lab status', key: '1' },
+  { view: 'inspect', label: 'Inspect', key: '2' },
   { view: 'settings', label: 'Settings', key: ',' },
 ];
 
@@ -30,7 +32,7 @@ export function App() {
         return;
       }
       if (!(e.ctrlKey || e.metaKey)) return;
-      const item = NAV.find((n) => n.key === e.key);
+      const item = NAV.find((n) => n.key === e.key.toLowerCase());
       if (item) {
         e.preventDefault();
         setView(item.view);
@@ -64,7 +66,7 @@ export function App() {
                 type="button"
                 className={`nav-item${view === n.view ? ' active' : ''}`}
                 aria-current={view === n.view ? 'page' : undefined}
-                aria-keyshortcuts={`Control+${n.key}`}
+                aria-keyshortcuts={`Control+${n.key.toUpperCase()}`}
                 onClick={() => setView(n.view)}
               >
                 {n.label}
@@ -86,7 +88,7 @@ export function App() {
             {w.hint && <div>{w.hint}</div>}
           </div>
         ))}
-        {view === 'status' ? <LabStatus /> : <SettingsView />}
+        {view === 'status' ? <LabStatus /> : view === 'inspect' ? <InspectView /> : <SettingsView />}
       </main>
     </div>
   );

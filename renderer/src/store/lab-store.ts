@@ -5,7 +5,7 @@ import type { LabInfo } from '../../../shared/contract';
 import type { SettingsPatch, SettingsState } from '../../../shared/settings';
 import { api } from '../api/lab-api';
 
-export type View = 'status' | 'settings';
+export type View = 'status' | 'build' | 'inspect' | 'settings';
 
 interface LabState {
   view: View;
@@ -30,7 +30,8 @@ function shape(err: unknown): LabErrorShape {
 }
 
 export const useLab = create<LabState>((set) => ({
-  view: 'status',
+  // `?image=/path.iso` opens the Inspect screen on that image.
+  view: new URLSearchParams(globalThis.location?.search ?? '').has('image') ? 'inspect' : 'status',
   refreshing: false,
   setView: (view) => set({ view }),
   setReport: (report) => set({ report, statusError: undefined }),

@@ -1,0 +1,231 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { EntryView } from '../../../../shared/image';
+import { useInspect } from '../../store/inspect-store';
+import '../../styles/inspect.css';
+import { Breadcrumb } from './Breadcrumb';
+import { ErrorNote, Icon } from './common';
+import { DetailsPane } from './DetailsPane';
+import { ExtractDialog } from './ExtractDialog';
+import { HostPicker, OpenImageDialog } from './OpenImageDialog';
+import { SummaryHeader } from './SummaryHeader';
+import { TreePane } from './TreePane';
+
+/** `?image=/abs/path.iso` opens that image once, at start (demos, tests). */
+let startImageUsed = false;
+function startImage(): string | undefined {
+  if (startImageUsed) return undefined;
+  startImageUsed = true;
+  const p = new URLSearchParams(location.search).get('image');
+  return p && p.startsWith('/') ? p : undefined;
+}
+
+/** Electron may give the real path of a dropped file; a browser never does. */
+function pathForFile(file: File): string | undefined {
+  const bridge = (window as unknown as { isolab?: { pathForFile?: (f: File) => string } }).isolab;
+  try {
+    const p = bridge?.pathForFile?.(file);
+    return p || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function Welcome({ onOpen }: { onOpen: () => void }) {
+  const recent = useInspect((s) => s.recent).filter((r) => r.kind === 'iso' || r.kind === 'initrd');
+  const recentError = useInspect((s) => s.recentError);
+  const { openImage } = useInspect.getState();
+  return (
+    <div className="grid">
+      <section className="card welcome" aria-labelledby="welcome-title">
+        <h2 id="welcome-title">Look inside an ISO</h2>
+        <p>
+          Browse a bootable ISO and the root filesystem inside its initrd like folders: the bootloader (<code>isolinux/</code>), the kernel (<code>boot/bzImage</code>), and the
+          initrd (<code>boot/initrd</code>) with <code>/etc</code>, <code>/bin</code> and the rest, without mounting or unpacking anything.
+        </p>
+        <div className="view-actions">
+          <button type="button" className="btn btn-primary" onClick={onOpen} data-testid="open-button-welcome" aria-keyshortcuts="Control+O">
+            Open an ISO or initrd…
+          </button>
+          <span className="muted small">or drop one on this window · Ctrl+O</span>
+        </div>
+      </section>
+      <section className="card" aria-labelledby="recent-title">
+        <h2 id="recent-title">Recent</h2>
+        {recentError && <ErrorNote error={recentError} compact />}
+        {recent.length === 0 ? (
+          <p className="muted">Images you open show up here.</p>
+        ) : (
+          <ul className="recent-list" data-testid="recent-list">
+            {recent.slice(0, 8).map((r) => (
+              <li key={r.kind + r.path}>
+                <button type="button" className="recent-item" onClick={() => void openImage(r.path)} title={r.path}>
+                  <Icon kind={r.kind === 'iso' ? 'disc' : 'archive'} />
+                  <span className="recent-name">{r.path.slice(r.path.lastIndexOf('/') + 1)}</span>
+                  <span className="muted small recent-dir">{r.path.slice(0, r.path.lastIndexOf('/')) || '/'}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  );
+}
+
+export function InspectView() {
+  const image = useInspect((s) => s.image);
+  const opening = useInspect((s) => s.opening);
+  const openError = useInspect((s) => s.openError);
+  const notice = useInspect((s) => s.notice);
+  const recent = useInspect((s) => s.recent);
+  const { openImage, closeImage, loadRecent, setNotice } = useInspect.getState();
+  const [picker, setPicker] = useState(false);
+  const [extractFor, setExtractFor] = useState<EntryView>();
+  const [extractJob, setExtractJob] = useState<{ path: string; dest: string }>();
+  const [dragging, setDragging] = useState(false);
+  const dialogOpen = picker || !!extractFor || !!extractJob;
+
+  useEffect(() => {
+    void loadRecent();
+    const start = startImage();
+    if (start) void openImage(start);
+  }, [loadRecent, openImage]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.shiftKey && !e.altKey && e.key.toLowerCase() === 'o' && !dialogOpen) {
+        e.preventDefault();
+        setPicker(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [dialogOpen]);
+
+  // Drag and drop onto the window.
+  useEffect(() => {
+    let depth = 0;
+    const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+    const enter = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth++;
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) setDragging(false);
+    };
+    const over = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth = 0;
+      setDragging(false);
+      const file = e.dataTransfer?.files[0];
+      if (!file) return;
+      const real = pathForFile(file);
+      if (real) {
+        void openImage(real);
+        return;
+      }
+      setNotice(
+        `Your browser does not tell ISO Lab where “${file.name}” is on disk, so a dropped file cannot be opened here. Use Open… (Ctrl+O) to pick it from the machine the lab runs on.`,
+      );
+    };
+    window.addEventListener('dragenter', enter);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragenter', enter);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+    };
+  }, [openImage, setNotice]);
+
+  const onOpen = useCallback(async (path: string) => {
+    const ok = await useInspect.getState().openImage(path);
+    return ok ? undefined : useInspect.getState().openError;
+  }, []);
+  const closePicker = useCallback(() => {
+    setPicker(false);
+    // A failed attempt was shown in the dialog; it is not worth a banner once it is closed.
+    useInspect.setState({ openError: undefined });
+  }, []);
+
+  return (
+    <div className="view inspect-view" data-testid="inspect">
+      <header className="view-head">
+        <div>
+          <h1>Inspect</h1>
+          <p className="lede">Browse an ISO and the root filesystem in its initrd like folders.</p>
+        </div>
+        <div className="view-actions">
+          {opening && !picker && <span className="muted" aria-busy="true">Opening {opening.slice(opening.lastIndexOf('/') + 1)}…</span>}
+          {image && (
+            <button type="button" className="btn" onClick={closeImage}>
+              Close
+            </button>
+          )}
+          <button type="button" className="btn btn-primary" onClick={() => setPicker(true)} data-testid="open-button" aria-keyshortcuts="Control+O">
+            Open…
+          </button>
+        </div>
+      </header>
+
+      {notice && (
+        <div className="banner banner-warn ins-banner" role="alert" data-testid="inspect-notice">
+          <span>{notice}</span>
+          <span className="view-actions">
+            <button type="button" className="btn btn-small" onClick={() => { setNotice(undefined); setPicker(true); }}>
+              Open…
+            </button>
+            <button type="button" className="btn btn-small" aria-label="Dismiss" onClick={() => setNotice(undefined)}>
+              ✕
+            </button>
+          </span>
+        </div>
+      )}
+      {openError && !picker && <ErrorNote error={openError} testId="open-error" />}
+
+      {!image ? (
+        <Welcome onOpen={() => setPicker(true)} />
+      ) : (
+        <>
+          <SummaryHeader info={image.info} />
+          <Breadcrumb />
+          <div className="inspect-panes">
+            <TreePane />
+            <DetailsPane onExtract={setExtractFor} />
+          </div>
+        </>
+      )}
+
+      {picker && <OpenImageDialog recent={recent} onOpen={onOpen} onClose={closePicker} />}
+      {extractFor && image && (
+        <HostPicker
+          mode="folder"
+          title={`Extract ${extractFor.path === '/' ? image.info.name : extractFor.path.slice(1)} to…`}
+          chooseLabel="Extract here"
+          onClose={() => setExtractFor(undefined)}
+          onChoose={(dest) => {
+            setExtractJob({ path: extractFor.path, dest });
+            setExtractFor(undefined);
+          }}
+        />
+      )}
+      {extractJob && image && <ExtractDialog file={image.file} path={extractJob.path} dest={extractJob.dest} onClose={() => setExtractJob(undefined)} />}
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          <div>Drop an ISO or initrd to open it</div>
+        </div>
+      )}
+    </div>
+  );
+}
