@@ -47,7 +47,9 @@ export const WORKER_FILE = 'archive-index-worker.cjs';
 function defaultWorkerFile(): string | undefined {
   const dir = typeof __dirname === 'string' ? __dirname : undefined;
   if (!dir) return undefined;
-  const file = path.join(dir, WORKER_FILE);
+  // In a packaged app the worker is unpacked beside the asar (electron-builder's asarUnpack),
+  // because a worker thread is started by Node's own loader, which cannot read inside an asar.
+  const file = path.join(dir.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2'), WORKER_FILE);
   return existsSync(file) ? file : undefined;
 }
 
