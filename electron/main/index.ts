@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createLab } from '../core/lab';
 import { labPaths } from '../core/paths';
 import { bindIpc } from './ipc';
+import { guardQuit } from './quit-guard';
 import { applySecurityPolicy } from './security';
 import { createMainWindow } from './window';
 
@@ -18,8 +19,12 @@ applySecurityPolicy(rendererIndex);
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  const ipc = bindIpc(createLab({ paths }), rendererIndex);
+  const lab = createLab({ paths });
+  const ipc = bindIpc(lab, rendererIndex);
   const open = () => ipc.trust(createMainWindow(rendererIndex).webContents);
+  guardQuit(lab.ctx, () => BrowserWindow.getAllWindows()[0]);
+  // Records and containers left by a crashed run are cleaned up before the user sees them.
+  void lab.ctx.builds.init().catch(() => undefined);
 
   app.on('second-instance', () => {
     const [win] = BrowserWindow.getAllWindows();

@@ -1,12 +1,15 @@
 import { useEffect, useState } from 'react';
 import { onConnectionChange } from './api/lab-api';
 import { useLab, type View } from './store/lab-store';
+import { BuildView } from './views/build/BuildView';
 import { LabStatus } from './views/LabStatus';
 import { InspectView } from './views/inspect/InspectView';
 import { SettingsView } from './views/SettingsView';
 
 const NAV: { view: View; label: string; key: string }[] = [
   { view: 'status', label: 'Lab status', key: '1' },
+  // The first step of the three the status screen shows: build, inspect, boot.
+  { view: 'build', label: 'Build', key: 'b' },
   { view: 'inspect', label: 'Inspect', key: '2' },
   { view: 'settings', label: 'Settings', key: ',' },
 ];
@@ -88,7 +91,7 @@ export function App() {
             {w.hint && <div>{w.hint}</div>}
           </div>
         ))}
-        {view === 'status' ? <LabStatus /> : view === 'inspect' ? <InspectView /> : <SettingsView />}
+        {view === 'status' ? <LabStatus /> : view === 'build' ? <BuildView /> : view === 'inspect' ? <InspectView /> : <SettingsView />}
       </main>
     </div>
   );
