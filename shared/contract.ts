@@ -14,6 +14,7 @@ import {
 import { DoctorReport } from './doctor';
 import { EntryView, ExtractProgress, HostEntry, ImageInfo, IndexProgress, KernelCard } from './image';
 import { RecentItem, SettingsPatch, SettingsState } from './settings';
+import { MinikubeCommand, VmCreateArgs, VmEvent, VmInputArgs, VmLoginArgs, VmLoginResult, VmNameArgs, VmStopArgs, VmView } from './vm';
 
 /**
  * The whole surface between the UI and the lab core. Both transports (Electron IPC and
@@ -84,6 +85,25 @@ export const requests = {
   'build.logLines': { args: LogLinesArgs, result: LogLinesResult },
   /** Builds this process runs, i.e. what quitting it would cancel. */
   'build.running': { args: None, result: z.array(BuildRecord) },
+  /** Every VM in the data folder with its live state. */
+  'vm.list': { args: None, result: z.array(VmView) },
+  /** Refuses a bad spec (LabError with a hint) before anything is written; defaults come from settings.vm. */
+  'vm.create': { args: VmCreateArgs, result: VmView },
+  /** Resolves once the console is bridged and the guest runs (the boot goes on; follow vm.watch). */
+  'vm.start': { args: VmNameArgs, result: VmView },
+  /** ACPI power button, then power off after `timeoutSeconds`; `force` powers off at once. */
+  'vm.stop': { args: VmStopArgs, result: VmView },
+  'vm.kill': { args: VmNameArgs, result: VmView },
+  /** Stops it first; removes its folder and any VirtualBox registration. */
+  'vm.delete': { args: VmNameArgs, result: None },
+  /** Keystrokes for the serial console (UTF-8). */
+  'vm.input': { args: VmInputArgs, result: None },
+  /** The console transcript of the current (or last) boot, as kept on disk. */
+  'vm.transcript': { args: VmNameArgs, result: z.object({ text: z.string() }) },
+  /** Waits for `login:`, types the user, optionally runs a command and returns its output and status. */
+  'vm.login': { args: VmLoginArgs, result: VmLoginResult },
+  /** `minikube start --iso-url=file://…` for this ISO, and whether minikube is on PATH. */
+  'vm.minikubeCommand': { args: z.object({ iso: HostPath }).strict(), result: MinikubeCommand },
 } as const;
 
 /**
@@ -105,6 +125,13 @@ export const events = {
    * the end of the stream. Unsubscribing stops watching, never the build.
    */
   'build.watch': { kind: 'json', args: z.object({ buildId: BuildId }).strict(), data: BuildEvent },
+  /** A snapshot (view + boot timeline), then state changes and timeline marks; ends when the VM is deleted. */
+  'vm.watch': { kind: 'json', args: VmNameArgs, data: VmEvent },
+  /**
+   * The serial console: first what the ring buffer holds (the boot so far), then live output,
+   * across restarts of the VM; ends when the VM is deleted.
+   */
+  'vm.console': { kind: 'text', args: VmNameArgs, data: z.string() },
 } as const;
 
 export type RequestChannel = keyof typeof requests;

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/lab';
+import { registerBoot } from './commands/boot';
 import { registerBuild } from './commands/build';
 import { registerCat } from './commands/cat';
 import { registerDoctor } from './commands/doctor';
@@ -7,6 +8,7 @@ import { registerExtract } from './commands/extract';
 import { registerInfo } from './commands/info';
 import { registerLs } from './commands/ls';
 import { registerServe } from './commands/serve';
+import { registerConsole, registerVm } from './commands/vm';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, ExitCode, printError } from './output';
 
 function buildProgram(): Command {
@@ -24,6 +26,9 @@ function buildProgram(): Command {
   registerExtract(program);
   registerBuild(program);
   registerServe(program);
+  registerBoot(program);
+  registerVm(program);
+  registerConsole(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

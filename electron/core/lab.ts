@@ -4,11 +4,19 @@ import { ImageRegistry } from './image/registry';
 import { labPaths, type LabPaths } from './paths';
 import { Dispatcher } from './rpc/dispatcher';
 import { SettingsStore } from './settings/store';
+import { VmManager } from './vm/vm-manager';
 
 export const VERSION: string = typeof __ISOLAB_VERSION__ === 'string' ? __ISOLAB_VERSION__ : '0.0.0-dev';
 
 /** Builds the lab core for one process; the Electron main, the CLI and `serve` all call this. */
-export function createLab(opts: { env?: NodeJS.ProcessEnv; paths?: LabPaths } = {}): Dispatcher {
+export function createLab(
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    paths?: LabPaths;
+    /** false: never take over the console of a running VM (the CLI's one-shot commands). */
+    adoptVms?: boolean;
+  } = {},
+): Dispatcher {
   const env = opts.env ?? process.env;
   const paths = opts.paths ?? labPaths(env);
   const settings = new SettingsStore(paths.configDir);
@@ -18,6 +26,7 @@ export function createLab(opts: { env?: NodeJS.ProcessEnv; paths?: LabPaths } = 
     settings,
     images: new ImageRegistry(paths.cacheDir),
     builds: new BuildManager({ paths, env, dockerHost: async () => (await settings.get()).docker.host }),
+    vms: new VmManager({ paths, env, defaults: async () => (await settings.get()).vm, adopt: opts.adoptVms !== false }),
     env,
   });
 }

@@ -11,13 +11,14 @@ import { eventHandlers, requestHandlers } from '../../electron/core/handlers';
 import { BuildManager } from '../../electron/core/build/build-manager';
 import { ImageRegistry } from '../../electron/core/image/registry';
 import { SettingsStore } from '../../electron/core/settings/store';
+import { VmManager } from '../../electron/core/vm/vm-manager';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function ctx(): LabContext {
   const home = mkdtempSync(path.join(os.tmpdir(), 'isolab-disp-'));
   const paths = { configDir: path.join(home, 'config'), dataDir: path.join(home, 'data'), cacheDir: path.join(home, 'cache') };
-  return { version: 'test', paths, settings: new SettingsStore(paths.configDir), images: new ImageRegistry(paths.cacheDir), builds: new BuildManager({ paths, env: {} }), env: {} };
+  return { version: 'test', paths, settings: new SettingsStore(paths.configDir), images: new ImageRegistry(paths.cacheDir), builds: new BuildManager({ paths, env: {} }), vms: new VmManager({ paths, env: {}, defaults: async () => ({ driver: 'qemu', cpus: 2, memoryMb: 2000, diskMb: 20000 }), adopt: false }), env: {} };
 }
 
 function make(overrides: { aborted?: () => void } = {}) {

@@ -4,6 +4,7 @@ import { hostList } from './host';
 import { imageExtract, imageFind, imageIndex, imageInfoHandler, imageKernel, imageList, imageRead, imageResolve, imageStat } from './image';
 import { labDoctor, labInfo, labStatus } from './lab';
 import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
+import { vmConsole, vmCreate, vmDelete, vmInput, vmKill, vmList, vmLogin, vmMinikubeCommand, vmStart, vmStop, vmTranscript, vmWatch } from './vm';
 
 /** The handler table. TypeScript fails the build when a channel of the contract has no entry. */
 export const requestHandlers: RequestHandlers = {
@@ -30,6 +31,16 @@ export const requestHandlers: RequestHandlers = {
   'build.get': buildGet,
   'build.logLines': buildLogLines,
   'build.running': buildRunning,
+  'vm.list': vmList,
+  'vm.create': vmCreate,
+  'vm.start': vmStart,
+  'vm.stop': vmStop,
+  'vm.kill': vmKill,
+  'vm.delete': vmDelete,
+  'vm.input': vmInput,
+  'vm.transcript': vmTranscript,
+  'vm.login': vmLogin,
+  'vm.minikubeCommand': vmMinikubeCommand,
 };
 
 export const eventHandlers: EventHandlers = {
@@ -37,4 +48,6 @@ export const eventHandlers: EventHandlers = {
   'image.index': imageIndex,
   'image.extract': imageExtract,
   'build.watch': buildWatch,
+  'vm.watch': vmWatch,
+  'vm.console': vmConsole,
 };

@@ -9,6 +9,7 @@ import type { BuildManager } from '../build/build-manager';
 import type { ImageRegistry } from '../image/registry';
 import type { LabPaths } from '../paths';
 import type { SettingsStore } from '../settings/store';
+import type { VmManager } from '../vm/vm-manager';
 
 /** What every handler may use; built once per process (Electron main, CLI or serve). */
 export interface LabContext {
@@ -18,6 +19,8 @@ export interface LabContext {
   images: ImageRegistry;
   /** Build jobs; they belong to the process, not to the window or socket that started them. */
   builds: BuildManager;
+  /** VMs; like builds they belong to the process (and may outlive it when the user keeps them running). */
+  vms: VmManager;
   env: NodeJS.ProcessEnv;
 }
 

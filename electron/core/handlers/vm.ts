@@ -1,0 +1,24 @@
+import { minikubeCommand } from '../vm/minikube';
+import type { EventHandler, RequestHandler } from '../rpc/types';
+
+/** Thin: the VmManager owns the VMs, these only route the contract to it. */
+
+export const vmList: RequestHandler<'vm.list'> = (_args, ctx) => ctx.vms.list();
+export const vmCreate: RequestHandler<'vm.create'> = (args, ctx) => ctx.vms.create(args);
+export const vmStart: RequestHandler<'vm.start'> = ({ name }, ctx) => ctx.vms.start(name);
+export const vmStop: RequestHandler<'vm.stop'> = ({ name, ...opts }, ctx) => ctx.vms.stop(name, opts);
+export const vmKill: RequestHandler<'vm.kill'> = ({ name }, ctx) => ctx.vms.kill(name);
+export const vmDelete: RequestHandler<'vm.delete'> = async ({ name }, ctx) => {
+  await ctx.vms.delete(name);
+  return {};
+};
+export const vmInput: RequestHandler<'vm.input'> = async ({ name, data }, ctx) => {
+  await ctx.vms.input(name, data);
+  return {};
+};
+export const vmTranscript: RequestHandler<'vm.transcript'> = async ({ name }, ctx) => ({ text: await ctx.vms.transcript(name) });
+export const vmLogin: RequestHandler<'vm.login'> = ({ name, ...opts }, ctx) => ctx.vms.login(name, opts);
+export const vmMinikubeCommand: RequestHandler<'vm.minikubeCommand'> = ({ iso }, ctx) => minikubeCommand(iso, { env: ctx.env });
+
+export const vmWatch: EventHandler<'vm.watch'> = ({ name }, emit, signal, ctx) => ctx.vms.watch(name, emit, signal);
+export const vmConsole: EventHandler<'vm.console'> = ({ name }, emit, signal, ctx) => ctx.vms.console(name, emit, signal);

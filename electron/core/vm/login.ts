@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { LabError } from '../../../shared/errors';
+import type { VmLoginResult } from '../../../shared/vm';
+import { screenText } from './console-text';
+
+/** What the login helper needs of a console: the screen so far, live output, keystrokes. */
+export interface ConsolePort {
+  snapshot(): Buffer;
+  subscribe(listener: (chunk: Buffer) => void): () => void;
+  write(data: string): void;
+  /** The boot timeline saw a login prompt: getty runs, so Enter makes it print another. */
+  loginSeen(): boolean;
+}
+
+export interface LoginOptions {
+  user: string;
+  command?: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Idle time after which Enter is pressed to get a fresh prompt. */
+  nudgeAfterMs?: number;
+}
+
+const LOGIN_PROMPT = /(?:^|\n)[^\n]*\blogin: ?(?:\[[^\n]*)?$/;
+const LOGIN_ANYWHERE = /\blogin: ?(?:$|(?=\[))/gm;
+const SHELL_PROMPT = /[#$] ?$/;
+const PASSWORD = /\bPassword: ?$/i;
+const INCORRECT = /Login incorrect/i;
+/** Screen text before we started that is worth looking at: the current prompt line, and a little more. */
+const TAIL_CHARS = 2048;
+
+/**
+ * "Log in as root" for demos and smoke tests: waits for getty's `login:`, types the user
+ * (root of a minikube-style ISO has no password), and optionally runs a command, taking
+ * its output from between two markers and its exit status from `echo $?`.
+ * The markers are typed split in two ("__ISO""LAB…") so the terminal's echo of the command
+ * line never matches them; the command runs in a subshell, so `exit 3` reports 3 instead
+ * of ending the login shell.
+ */
+export async function loginAndRun(port: ConsolePort, opts: LoginOptions): Promise<VmLoginResult> {
+  const screen = new Screen(port, opts.signal);
+  try {
+    await logIn(screen, port, opts);
+    if (!opts.command) return { loggedIn: true };
+    const id = randomBytes(4).toString('hex');
+    const begin = `__ISOLAB_B_${id}`;
+    const rc = `__ISOLAB_RC_${id}=`;
+    const mark = screen.length;
+    port.write(`echo "__ISO""LAB_B_${id}"; (\n${opts.command}\n); echo "__ISO""LAB_RC_${id}=$?"\n`);
+    const done = new RegExp(`${begin}\\n([\\s\\S]*?)${rc}(\\d+)`);
+    const m = await screen.waitFor((t) => done.exec(t.slice(mark)), opts.timeoutMs, {
+      what: `the command to finish ("${opts.command.slice(0, 60)}")`,
+      code: 'VM_COMMAND_TIMEOUT',
+      hint: 'give it more time with a longer timeout, or look at the console',
+    });
+    return { loggedIn: true, output: m[1]!, exitCode: Number(m[2]) };
+  } finally {
+    screen.close();
+  }
+}
+
+async function logIn(screen: Screen, port: ConsolePort, opts: LoginOptions): Promise<void> {
+  const nudgeAfter = opts.nudgeAfterMs ?? 2000;
+  let lastNudge = Date.now();
+  // Already at a shell prompt (logged in earlier), or at login: — else wait for either.
+  const where = await screen.waitFor(
+    (t) => {
+      const tail = t.slice(-TAIL_CHARS);
+      if (LOGIN_PROMPT.test(tail) || lastLoginAfterOutputStart(t, screen.startOfNew)) return 'login';
+      if (SHELL_PROMPT.test(tail.split('\n').pop() ?? '') && !PASSWORD.test(tail)) return 'shell';
+      // getty is up but its prompt scrolled away (kernel messages): Enter makes it print a new one.
+      if (port.loginSeen() && Date.now() - Math.max(screen.lastOutputAt, lastNudge) > nudgeAfter) {
+        lastNudge = Date.now();
+        port.write('\r');
+      }
+      return undefined;
+    },
+    opts.timeoutMs,
+    {
+      what: 'login prompt',
+      code: 'VM_NO_LOGIN_PROMPT',
+      hint: 'watch the console: the ISO may not run a getty on the serial port (console=ttyS0), or it is still booting',
+      tickMs: 250,
+    },
+  );
+  if (where === 'shell') return;
+  const mark = screen.length;
+  port.write(`${opts.user}\n`);
+  const after = await screen.waitFor(
+    (t) => {
+      const s = t.slice(mark);
+      const last = s.split('\n').pop() ?? '';
+      if (INCORRECT.test(s)) return 'incorrect';
+      if (PASSWORD.test(s)) return 'password';
+      // The echo of the user name comes first; a shell prompt after it means we are in.
+      if (s.includes('\n') && SHELL_PROMPT.test(last)) return 'shell';
+      return undefined;
+    },
+    Math.min(opts.timeoutMs, 30_000),
+    { what: 'shell prompt after logging in', code: 'VM_LOGIN_TIMEOUT', hint: 'look at the console to see what the guest printed' },
+  );
+  if (after === 'password') {
+    throw new LabError('VM_LOGIN_PASSWORD', `The guest asks for ${opts.user}'s password`, 'ISO Lab logs in only where the user has no password (minikube ISOs: root); type it in the console yourself');
+  }
+  if (after === 'incorrect') {
+    throw new LabError('VM_LOGIN_FAILED', `The guest refused the login as ${opts.user} ("Login incorrect")`, 'log in by hand in the console to see why');
+  }
+}
+
+/** A login prompt printed since we started watching, even when kernel messages followed it. */
+function lastLoginAfterOutputStart(text: string, start: number): boolean {
+  LOGIN_ANYWHERE.lastIndex = 0;
+  let found = -1;
+  for (let m = LOGIN_ANYWHERE.exec(text); m; m = LOGIN_ANYWHERE.exec(text)) found = m.index;
+  if (found < start) return false;
+  // Nothing that looks like a shell session after it.
+  return !/[#$] ?\n/.test(text.slice(found));
+}
+
+/** The console as text, growing as output comes; waiters re-test on each chunk and on a tick. */
+class Screen {
+  private text = '';
+  private raw = '';
+  readonly startOfNew: number;
+  lastOutputAt = Date.now();
+  private readonly unsubscribe: () => void;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(port: ConsolePort, private readonly signal?: AbortSignal) {
+    this.raw = port.snapshot().toString('utf8').slice(-TAIL_CHARS * 4);
+    this.text = screenText(this.raw);
+    this.startOfNew = this.text.length;
+    this.unsubscribe = port.subscribe((chunk) => {
+      this.raw += chunk.toString('utf8');
+      // Re-derived from raw so an escape sequence split across chunks is still removed whole.
+      this.text = screenText(this.raw);
+      this.lastOutputAt = Date.now();
+      for (const w of this.waiters) w();
+    });
+  }
+
+  get length(): number {
+    return this.text.length;
+  }
+
+  waitFor<T>(test: (text: string) => T | undefined | null, timeoutMs: number, o: { what: string; code: string; hint: string; tickMs?: number }): Promise<T> {
+    const { what, tickMs = 0 } = o;
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        let r: T | undefined | null;
+        try {
+          r = test(this.text);
+        } catch (err) {
+          finish();
+          reject(err);
+          return;
+        }
+        if (r !== undefined && r !== null) {
+          finish();
+          resolve(r);
+        }
+      };
+      const onAbort = () => {
+        finish();
+        reject(new LabError('VM_LOGIN_CANCELLED', `Stopped waiting for ${what}`));
+      };
+      const timer = setTimeout(() => {
+        finish();
+        reject(new LabError(o.code, `No ${what} within ${Math.round(timeoutMs / 100) / 10} s`, o.hint));
+      }, timeoutMs);
+      const ticker = tickMs ? setInterval(check, tickMs) : undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        if (ticker) clearInterval(ticker);
+        this.waiters.delete(check);
+        this.signal?.removeEventListener('abort', onAbort);
+      };
+      if (this.signal?.aborted) return onAbort();
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
