@@ -39,6 +39,12 @@ export function registerServe(program: Command): void {
       // Builds started from the browser belong to this process: end them cleanly with it.
       const cancelled = await lab.ctx.builds.cancelAll().catch(() => []);
       if (cancelled.length) process.stderr.write(`isolab: cancelled ${cancelled.length} running build(s); their logs are kept.\n`);
+      // Nobody is left to ask, so the default of the app's quit question applies: stop them.
+      const vms = lab.ctx.vms.running();
+      if (vms.length) {
+        process.stderr.write(`isolab: stopping ${vms.length} running VM(s): ${vms.map((v) => v.name).join(', ')}\n`);
+        await lab.ctx.vms.stopAll({ timeoutSeconds: 10 }).catch(() => undefined);
+      }
       await server.close();
     });
 }

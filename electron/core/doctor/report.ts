@@ -5,7 +5,10 @@ import { resolveDockerEndpoint } from '../docker/endpoint';
 import { labPaths, type LabPaths } from '../paths';
 import { formatBytes } from '../../../shared/format';
 import { checkDisk } from './disk';
+import path from 'node:path';
+import { chooseAccel } from '../vm/kvm-probe';
 import { checkKvm, checkQemuImg, checkQemuSystem } from './qemu';
+import { which } from './tools';
 import { checkVirtualBox } from './virtualbox';
 
 export interface DoctorOptions {
@@ -19,6 +22,26 @@ export interface DoctorOptions {
 
 const DISK_LABEL = 'builds and VMs';
 
+/**
+ * /dev/kvm can be there and openable while KVM still cannot run a guest (nested setups that
+ * fail with "KVM internal error"). The VM driver finds that out with a tiny test guest and
+ * remembers it; the report says what VMs will really get, not just what the device allows.
+ */
+async function kvmThatRuns(paths: LabPaths, env: NodeJS.ProcessEnv): Promise<KvmStatus> {
+  const kvm = await checkKvm();
+  if (!kvm.usable) return kvm;
+  const qemu = await which('qemu-system-x86_64', { env });
+  if (!qemu) return kvm;
+  const hostArch = process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch;
+  const choice = await chooseAccel({ qemu, cacheFile: path.join(paths.dataDir, 'vms', '.accel-probe.json'), guestArch: hostArch, env });
+  if (choice.accel === 'kvm') return kvm;
+  return {
+    usable: false,
+    detail: `/dev/kvm is present, but ${choice.note?.replace(/^slow: no hardware acceleration \((.*)\)$/, '$1') ?? 'KVM did not run a test guest'}: VMs run without hardware acceleration (slow)`,
+    hint: 'Nested virtualization or the host CPU does not let KVM run guests here; VMs use QEMU\'s emulation (TCG). Set ISOLAB_ACCEL=kvm to force KVM.',
+  };
+}
+
 /** Every check runs at once and none can fail the report: a broken check becomes a line in it. */
 export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport> {
   const env = opts.env ?? process.env;
@@ -30,7 +53,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     pingDocker(endpoint, opts.dockerTimeoutMs ?? 3000, { env }),
     checkQemuSystem(tools).catch((err: unknown) => brokenTool('qemu-system-x86_64', err)),
     checkQemuImg(tools).catch((err: unknown) => brokenTool('qemu-img', err)),
-    checkKvm().catch((err: unknown): KvmStatus => ({ usable: false, detail: `checking /dev/kvm failed: ${toErrorShape(err).message}` })),
+    kvmThatRuns(paths, env).catch((err: unknown): KvmStatus => ({ usable: false, detail: `checking /dev/kvm failed: ${toErrorShape(err).message}` })),
     checkVirtualBox(tools).catch((err: unknown) => brokenTool('VBoxManage', err)),
     checkDisk(paths.dataDir, DISK_LABEL).catch((err: unknown) => toErrorShape(err)),
   ]);
