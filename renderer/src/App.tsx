@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { onConnectionChange } from './api/lab-api';
 import { useLab, type View } from './store/lab-store';
+import { BootView } from './views/boot/BootView';
 import { BuildView } from './views/build/BuildView';
 import { LabStatus } from './views/LabStatus';
 import { InspectView } from './views/inspect/InspectView';
@@ -11,6 +12,7 @@ const NAV: { view: View; label: string; key: string }[] = [
   // The first step of the three the status screen shows: build, inspect, boot.
   { view: 'build', label: 'Build', key: 'b' },
   { view: 'inspect', label: 'Inspect', key: '2' },
+  { view: 'boot', label: 'Boot', key: '3' },
   { view: 'settings', label: 'Settings', key: ',' },
 ];
 
@@ -91,7 +93,17 @@ export function App() {
             {w.hint && <div>{w.hint}</div>}
           </div>
         ))}
-        {view === 'status' ? <LabStatus /> : view === 'build' ? <BuildView /> : view === 'inspect' ? <InspectView /> : <SettingsView />}
+        {view === 'status' ? (
+          <LabStatus />
+        ) : view === 'build' ? (
+          <BuildView />
+        ) : view === 'inspect' ? (
+          <InspectView />
+        ) : view === 'boot' ? (
+          <BootView />
+        ) : (
+          <SettingsView />
+        )}
       </main>
     </div>
   );

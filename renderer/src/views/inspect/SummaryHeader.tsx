@@ -1,5 +1,7 @@
 import type { ImageInfo } from '../../../../shared/image';
+import { useBoot } from '../../store/boot-store';
 import { useInspect } from '../../store/inspect-store';
+import { useLab } from '../../store/lab-store';
 import { platformWords } from './BootCatalogCard';
 import { grouped, human, Icon } from './common';
 
@@ -19,6 +21,20 @@ export function SummaryHeader({ info }: { info: ImageInfo }) {
             {info.file}
           </span>
         </div>
+        {iso && boot.length > 0 && (
+          <button
+            type="button"
+            className="btn btn-primary summary-boot"
+            data-testid="boot-this-iso"
+            title="Boot it in a VM with the default hypervisor and size (Settings), and show its serial console"
+            onClick={() => {
+              useLab.getState().setView('boot');
+              void useBoot.getState().bootIso(info.file);
+            }}
+          >
+            Boot this ISO
+          </button>
+        )}
       </div>
       <dl className="summary-facts">
         <div>
