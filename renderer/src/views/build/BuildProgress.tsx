@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { BuildPhase, BuildRecord } from '../../../../shared/build';
 import { formatBytes } from '../../../../shared/format';
 import { isFinalPhase, useBuild, type RunState } from '../../store/build-store';
+import { useBoot } from '../../store/boot-store';
 import { useInspect } from '../../store/inspect-store';
 import { useLab } from '../../store/lab-store';
 import { ErrorNote } from '../inspect/common';
@@ -200,6 +201,12 @@ export function openInInspect(path: string): void {
   void useInspect.getState().openImage(path);
 }
 
+/** Build → boot in one click, the way the seed goes on from `make` to VirtualBox. */
+export function bootBuiltIso(path: string): void {
+  useLab.getState().setView('boot');
+  void useBoot.getState().bootIso(path);
+}
+
 /** What a finished build left: exit code, time, the ISO with its size and sha256. */
 export function ResultCard({ record }: { record: BuildRecord }) {
   const phase = record.phase;
@@ -257,6 +264,9 @@ export function ResultCard({ record }: { record: BuildRecord }) {
         <div className="view-actions build-result-actions">
           <button type="button" className="btn btn-primary" onClick={() => openInInspect(record.output!.path)} data-testid="open-in-inspect">
             Open in Inspect
+          </button>
+          <button type="button" className="btn" onClick={() => bootBuiltIso(record.output!.path)} data-testid="boot-built-iso">
+            Boot this ISO
           </button>
           <Copy text={record.output.path} label="Copy path" />
         </div>
