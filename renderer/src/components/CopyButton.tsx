@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { copyText } from '../clipboard';
 
 export function CopyButton({ text, label = 'Copy' }: { text: string; label?: string }) {
   const [copied, setCopied] = useState(false);
@@ -7,7 +8,8 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
       type="button"
       className="btn btn-small"
       onClick={() => {
-        void navigator.clipboard?.writeText(text).then(() => {
+        void copyText(text).then((ok) => {
+          if (!ok) return;
           setCopied(true);
           setTimeout(() => setCopied(false), 1500);
         });

@@ -1,5 +1,6 @@
 import { Fragment, useEffect, useRef, useState, type RefObject } from 'react';
 import type { BuildPhase } from '../../../../shared/build';
+import { copyText } from '../../clipboard';
 
 /** 75_000 → "1:15", 3_725_000 → "1:02:05". */
 export function clock(ms: number): string {
@@ -57,34 +58,6 @@ export const PHASE_WORDS: Record<BuildPhase, string> = {
   cancelled: 'Cancelled',
 };
 
-/** Clipboard, with the old way for pages the browser does not trust with the new one. */
-export async function copyText(text: string): Promise<boolean> {
-  try {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-      return true;
-    }
-  } catch {
-    // fall through
-  }
-  const ta = document.createElement('textarea');
-  ta.value = text;
-  ta.setAttribute('readonly', '');
-  ta.style.position = 'fixed';
-  ta.style.opacity = '0';
-  document.body.appendChild(ta);
-  const active = document.activeElement as HTMLElement | null;
-  ta.select();
-  let ok = false;
-  try {
-    ok = document.execCommand('copy');
-  } catch {
-    ok = false;
-  }
-  ta.remove();
-  active?.focus();
-  return ok;
-}
 
 /** A Copy button that says "Copied" for a moment (or that it could not). */
 export function Copy({ text, label = 'Copy', testId, title }: { text: string | (() => string); label?: string; testId?: string; title?: string }) {
