@@ -132,6 +132,8 @@ export const events = {
    * across restarts of the VM; ends when the VM is deleted.
    */
   'vm.console': { kind: 'text', args: VmNameArgs, data: z.string() },
+  /** `minikube start --iso-url=…` run on this machine, its output streamed; unsubscribing interrupts it. */
+  'vm.minikubeRun': { kind: 'text', args: z.object({ iso: HostPath }).strict(), data: z.string() },
 } as const;
 
 export type RequestChannel = keyof typeof requests;

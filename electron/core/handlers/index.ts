@@ -4,7 +4,7 @@ import { hostList } from './host';
 import { imageExtract, imageFind, imageIndex, imageInfoHandler, imageKernel, imageList, imageRead, imageResolve, imageStat } from './image';
 import { labDoctor, labInfo, labStatus } from './lab';
 import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
-import { vmConsole, vmCreate, vmDelete, vmInput, vmKill, vmList, vmLogin, vmMinikubeCommand, vmStart, vmStop, vmTranscript, vmWatch } from './vm';
+import { vmConsole, vmCreate, vmDelete, vmInput, vmKill, vmList, vmLogin, vmMinikubeCommand, vmStart, vmStop, vmTranscript, vmWatch, vmMinikubeRun } from './vm';
 
 /** The handler table. TypeScript fails the build when a channel of the contract has no entry. */
 export const requestHandlers: RequestHandlers = {
@@ -50,4 +50,5 @@ export const eventHandlers: EventHandlers = {
   'build.watch': buildWatch,
   'vm.watch': vmWatch,
   'vm.console': vmConsole,
+  'vm.minikubeRun': vmMinikubeRun,
 };

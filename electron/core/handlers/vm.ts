@@ -1,4 +1,4 @@
-import { minikubeCommand } from '../vm/minikube';
+import { minikubeCommand, runMinikube } from '../vm/minikube';
 import type { EventHandler, RequestHandler } from '../rpc/types';
 
 /** Thin: the VmManager owns the VMs, these only route the contract to it. */
@@ -22,3 +22,6 @@ export const vmMinikubeCommand: RequestHandler<'vm.minikubeCommand'> = ({ iso },
 
 export const vmWatch: EventHandler<'vm.watch'> = ({ name }, emit, signal, ctx) => ctx.vms.watch(name, emit, signal);
 export const vmConsole: EventHandler<'vm.console'> = ({ name }, emit, signal, ctx) => ctx.vms.console(name, emit, signal);
+
+/** Runs `minikube start --iso-url=…` where minikube is on PATH; unsubscribing interrupts it. */
+export const vmMinikubeRun: EventHandler<'vm.minikubeRun'> = ({ iso }, emit, signal, ctx) => runMinikube(iso, emit, signal, { env: ctx.env });

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { LabErrorShape } from '../../../../shared/errors';
 import type { MinikubeCommand } from '../../../../shared/vm';
 import { api } from '../../api/lab-api';
@@ -13,6 +13,7 @@ export function MinikubeHandOff({ iso }: { iso: string }) {
   const [cmd, setCmd] = useState<MinikubeCommand>();
   const [error, setError] = useState<LabErrorShape>();
   const [copied, setCopied] = useState<'ok' | 'fail'>();
+  const run = useMinikubeRun(iso);
 
   useEffect(() => {
     let alive = true;
@@ -52,14 +53,64 @@ export function MinikubeHandOff({ iso }: { iso: string }) {
           <p className="small muted boot-minikube-where" data-testid="minikube-path">
             {cmd.minikubeOnPath ? (
               <>
-                <span className="ok-text">minikube is installed</span> at <code>{cmd.minikubePath}</code>: paste the command into a terminal.
+                <span className="ok-text">minikube is installed</span> at <code>{cmd.minikubePath}</code>: run it from here, or paste the command into a terminal.
               </>
             ) : (
               <>minikube is not on this machine’s PATH; run the command where minikube is installed (the ISO must be readable there at the same path).</>
             )}
           </p>
+          {cmd.minikubeOnPath && (
+            <div className="boot-minikube-run">
+              {run.running ? (
+                <button type="button" className="btn btn-small" onClick={run.stop} data-testid="minikube-stop">
+                  Interrupt minikube
+                </button>
+              ) : (
+                <button type="button" className="btn btn-small" onClick={run.start} data-testid="minikube-run">
+                  Run minikube start
+                </button>
+              )}
+              {run.output && (
+                <pre className="boot-minikube-output" data-testid="minikube-output">
+                  {run.output}
+                </pre>
+              )}
+              {run.error && <ErrorNote error={run.error} compact testId="minikube-run-error" />}
+            </div>
+          )}
         </>
       )}
     </section>
   );
+}
+
+/** Keeps the last 64 KB of minikube's output: enough to read what it did, bounded. */
+function useMinikubeRun(iso: string) {
+  const [output, setOutput] = useState('');
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<LabErrorShape>();
+  const stopRef = useRef<(() => void) | undefined>(undefined);
+  useEffect(() => () => stopRef.current?.(), []);
+  return {
+    output,
+    running,
+    error,
+    start: () => {
+      setOutput('');
+      setError(undefined);
+      setRunning(true);
+      stopRef.current = api.subscribe('vm.minikubeRun', { iso }, {
+        onData: (batch) => setOutput((o) => (o + batch.join('')).slice(-65536)),
+        onEnd: (err) => {
+          setRunning(false);
+          setError(err);
+        },
+      });
+    },
+    stop: () => {
+      stopRef.current?.();
+      stopRef.current = undefined;
+      setRunning(false);
+    },
+  };
 }
