@@ -175,6 +175,8 @@ describe('isolab build (fixture checkout)', () => {
 
   it('Ctrl-C cancels: exit 130, the container is gone, the partial logs stay', async () => {
     const co = fixtureCheckout();
+    // Build ids sort by the second they started in: find this build's record by what is new.
+    const before = new Set(buildDirs());
     const child = spawn(process.execPath, [CLI, 'build', co, '--network', 'none', '--env', 'FIXTURE_SLOW=2'], {
       env: { ...process.env, ISOLAB_HOME: home, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -200,8 +202,9 @@ describe('isolab build (fixture checkout)', () => {
     expect(err).toMatch(/cancelling the build/);
     expect(err).toMatch(/The build was cancelled during the build phase; logs kept in /);
     expect(buildContainers()).toEqual([]);
-    const id = buildDirs().sort().at(-1)!;
-    const record = BuildRecord.parse(JSON.parse(readFileSync(path.join(home, 'data', 'builds', id, 'record.json'), 'utf8')));
+    const added = buildDirs().filter((d) => !before.has(d));
+    expect(added).toHaveLength(1);
+    const record = BuildRecord.parse(JSON.parse(readFileSync(path.join(home, 'data', 'builds', added[0]!, 'record.json'), 'utf8')));
     expect(record.phase).toBe('cancelled');
     const log = readFileSync(record.logs.build, 'utf8');
     expect(log).toMatch(/^>>> host-skeleton  Extracting$/m);
