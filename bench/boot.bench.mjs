@@ -6,13 +6,12 @@
 // the UI gets it), median of 50; target < 50 ms; compared with writing to the serial socket
 // directly. Plain Node cannot import the TypeScript sources, so esbuild bundles the core.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { loadTs } from './bundle-ts.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cacheDir = path.join(root, '.cache', 'bench');
@@ -27,24 +26,8 @@ if (!existsSync(iso)) {
   process.exit(1);
 }
 
-async function loadCore() {
-  const out = path.join(cacheDir, 'vm-core.bundle.cjs');
-  mkdirSync(cacheDir, { recursive: true });
-  await build({
-    stdin: {
-      contents: "export { createLab } from './electron/core/lab'; export { qemuArgs } from './electron/core/vm/qemu-args';",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'warning',
-    external: ['electron', 'dockerode', 'ssh2', 'cpu-features', 'lz4-napi', 'node-liblzma', 'zstddec'],
-  });
-  return createRequire(import.meta.url)(out);
+function loadCore() {
+  return loadTs("export { createLab } from './electron/core/lab'; export { qemuArgs } from './electron/core/vm/qemu-args';", 'vm-core');
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -5,10 +5,9 @@
 // from its start. Prints one line:
 //   build-logs: ours X ms, docker logs -f Y ms, ratio Z (target ≤ 1.5)
 // Env: BENCH_LINES (default 1000000), BENCH_RUNS (default 3; the median ratio is printed).
-import { build } from 'esbuild';
+import { loadTs } from './bundle-ts.mjs';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,21 +26,7 @@ import { createDockerClient } from './electron/core/docker/client';
 import { resolveDockerEndpoint } from './electron/core/docker/endpoint';
 export { FrameDemuxer, BuildLog, EventBatcher, createDockerClient, resolveDockerEndpoint };
 `;
-const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
-const bundleDir = path.join(root, 'out', 'bench');
-mkdirSync(bundleDir, { recursive: true });
-const bundle = path.join(bundleDir, 'build-logs-pipeline.cjs');
-await build({
-  stdin: { contents: entry, resolveDir: root, loader: 'ts', sourcefile: 'bench-entry.ts' },
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  outfile: bundle,
-  logLevel: 'warning',
-  external: Object.keys(pkg.dependencies ?? {}),
-});
-const { FrameDemuxer, BuildLog, EventBatcher, createDockerClient, resolveDockerEndpoint } = createRequire(import.meta.url)(bundle);
+const { FrameDemuxer, BuildLog, EventBatcher, createDockerClient, resolveDockerEndpoint } = await loadTs(entry, 'build-logs-pipeline');
 
 try {
   execFileSync('docker', ['image', 'inspect', BASE], { stdio: 'ignore' });

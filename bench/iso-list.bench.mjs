@@ -3,11 +3,10 @@
 // Plain Node cannot import the TypeScript sources, so esbuild bundles the reader first.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { loadTs } from './bundle-ts.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const cacheDir = path.join(root, '.cache', 'bench');
@@ -40,22 +39,8 @@ function makeIso() {
   spawnSync('mv', [`${iso}.tmp`, iso]);
 }
 
-async function loadReader() {
-  const out = path.join(cacheDir, 'iso-reader.bundle.cjs');
-  await build({
-    stdin: {
-      contents: "export { IsoImage } from './electron/core/iso/iso-image'; export { FileSource } from './electron/core/image/byte-source';",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'warning',
-  });
-  return createRequire(import.meta.url)(out);
+function loadReader() {
+  return loadTs("export { IsoImage } from './electron/core/iso/iso-image'; export { FileSource } from './electron/core/image/byte-source';", 'iso-reader');
 }
 
 async function listOurs({ IsoImage, FileSource }) {

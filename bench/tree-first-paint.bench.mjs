@@ -5,11 +5,10 @@
 // Needs `npm run build`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { loadTs } from './bundle-ts.mjs';
 import { chromium } from 'playwright-core';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -128,17 +127,9 @@ async function treeMemory() {
     console.log('tree-memory: skipped (run bench/iso-list.bench.mjs first to make the 50,000-entry ISO)');
     return;
   }
+  // Bundled here, measured in a child with --expose-gc (below).
+  await loadTs("export { ImageSession } from './electron/core/image/image-session'; export { listTree } from './electron/core/image/inspect';", 'image-session');
   const out = path.join(cacheDir, 'image-session.bundle.cjs');
-  await build({
-    stdin: { contents: "export { ImageSession } from './electron/core/image/image-session'; export { listTree } from './electron/core/image/inspect';", resolveDir: root, loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: out,
-    logLevel: 'warning',
-    external: ['node-liblzma', 'zstddec', 'lz4-napi', 'dockerode', 'picomatch', '@balena/dockerignore', 'zod'],
-  });
   // A child with --expose-gc, so the heap is measured after collection, not with garbage in it.
   const script = `
     const { ImageSession, listTree } = require(${JSON.stringify(out)});
