@@ -163,7 +163,7 @@ describe('QEMU VMs (real qemu, fixture ISO)', () => {
     let screen = '';
     const cctrl = new AbortController();
     void second.console(name, (c) => (screen += c.toString()), cctrl.signal);
-    await until('the screen so far', () => screen, (sc) => /ISOLINUX[\s\S]*isolab login: [\s\S]*open in another ISO Lab process/.test(sc), 2000);
+    await until('the screen so far', () => screen, (sc) => /ISOLINUX[\s\S]*isolab login:[\s\S]*open in another ISO Lab process/.test(sc), 2000);
 
     holder.kill('SIGKILL');
     await until('the console to be taken over', () => second.get(name), (v) => v.consoleHeldBy === undefined, 5000);
