@@ -13,7 +13,12 @@ import {
 } from './build';
 import { DoctorReport } from './doctor';
 import { EntryView, ExtractProgress, HostEntry, ImageInfo, IndexProgress, KernelCard } from './image';
+import { diffEvents, diffRequests } from './diff';
+import { sampleRequests } from './sample';
+import { HostPath, InImage, None } from './schemas';
 import { RecentItem, SettingsPatch, SettingsState } from './settings';
+import { shellEvents, shellRequests } from './shell';
+import { sizeMapRequests } from './size-map';
 import { MinikubeCommand, VmCreateArgs, VmEvent, VmInputArgs, VmLoginArgs, VmLoginResult, VmNameArgs, VmStopArgs, VmView } from './vm';
 
 /**
@@ -22,12 +27,6 @@ import { MinikubeCommand, VmCreateArgs, VmEvent, VmInputArgs, VmLoginArgs, VmLog
  * means adding an entry here and a handler on the core side; nothing else changes.
  */
 
-const None = z.object({}).strict().default({});
-/** A file on the machine running the lab core; absolute, since the core has no notion of a cwd the UI shares. */
-const HostPath = z.string().min(1).max(4096).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path');
-/** A path inside an image, through archives: /boot/initrd/etc. */
-const ImagePath = z.string().min(1).max(8192).startsWith('/');
-const InImage = { file: HostPath, path: ImagePath };
 
 export const LabInfo = z.object({
   name: z.string(),
@@ -104,6 +103,10 @@ export const requests = {
   'vm.login': { args: VmLoginArgs, result: VmLoginResult },
   /** `minikube start --iso-url=file://…` for this ISO, and whether minikube is on PATH. */
   'vm.minikubeCommand': { args: z.object({ iso: HostPath }).strict(), result: MinikubeCommand },
+  ...shellRequests,
+  ...diffRequests,
+  ...sizeMapRequests,
+  ...sampleRequests,
 } as const;
 
 /**
@@ -134,6 +137,8 @@ export const events = {
   'vm.console': { kind: 'text', args: VmNameArgs, data: z.string() },
   /** `minikube start --iso-url=…` run on this machine, its output streamed; unsubscribing interrupts it. */
   'vm.minikubeRun': { kind: 'text', args: z.object({ iso: HostPath }).strict(), data: z.string() },
+  ...shellEvents,
+  ...diffEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;

@@ -3,9 +3,11 @@ import { onConnectionChange } from './api/lab-api';
 import { useLab, type View } from './store/lab-store';
 import { BootView } from './views/boot/BootView';
 import { BuildView } from './views/build/BuildView';
+import { CompareView } from './views/compare/CompareView';
 import { LabStatus } from './views/LabStatus';
 import { InspectView } from './views/inspect/InspectView';
 import { SettingsView } from './views/SettingsView';
+import { TourPanel } from './views/tour/TourPanel';
 
 const NAV: { view: View; label: string; key: string }[] = [
   { view: 'status', label: 'Lab status', key: '1' },
@@ -13,6 +15,7 @@ const NAV: { view: View; label: string; key: string }[] = [
   { view: 'build', label: 'Build', key: 'b' },
   { view: 'inspect', label: 'Inspect', key: '2' },
   { view: 'boot', label: 'Boot', key: '3' },
+  { view: 'compare', label: 'Compare', key: '4' },
   { view: 'settings', label: 'Settings', key: ',' },
 ];
 
@@ -101,10 +104,13 @@ export function App() {
           <InspectView />
         ) : view === 'boot' ? (
           <BootView />
+        ) : view === 'compare' ? (
+          <CompareView />
         ) : (
           <SettingsView />
         )}
       </main>
+      <TourPanel />
     </div>
   );
 }

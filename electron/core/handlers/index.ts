@@ -1,9 +1,13 @@
 import type { EventHandlers, RequestHandlers } from '../rpc/types';
 import { buildCancel, buildGet, buildHistory, buildLogLines, buildPreflight, buildRecipes, buildRunning, buildStart, buildWatch } from './build';
+import { diffEventHandlers, diffRequestHandlers } from './diff';
 import { hostList } from './host';
 import { imageExtract, imageFind, imageIndex, imageInfoHandler, imageKernel, imageList, imageRead, imageResolve, imageStat } from './image';
 import { labDoctor, labInfo, labStatus } from './lab';
+import { sampleRequestHandlers } from './sample';
 import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
+import { shellEventHandlers, shellRequestHandlers } from './shell';
+import { sizeMapRequestHandlers } from './size-map';
 import { vmConsole, vmCreate, vmDelete, vmInput, vmKill, vmList, vmLogin, vmMinikubeCommand, vmStart, vmStop, vmTranscript, vmWatch, vmMinikubeRun } from './vm';
 
 /** The handler table. TypeScript fails the build when a channel of the contract has no entry. */
@@ -41,6 +45,10 @@ export const requestHandlers: RequestHandlers = {
   'vm.transcript': vmTranscript,
   'vm.login': vmLogin,
   'vm.minikubeCommand': vmMinikubeCommand,
+  ...shellRequestHandlers,
+  ...diffRequestHandlers,
+  ...sizeMapRequestHandlers,
+  ...sampleRequestHandlers,
 };
 
 export const eventHandlers: EventHandlers = {
@@ -51,4 +59,6 @@ export const eventHandlers: EventHandlers = {
   'vm.watch': vmWatch,
   'vm.console': vmConsole,
   'vm.minikubeRun': vmMinikubeRun,
+  ...shellEventHandlers,
+  ...diffEventHandlers,
 };

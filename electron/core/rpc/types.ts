@@ -42,3 +42,7 @@ export type EventHandler<C extends EventChannel> = (
 
 export type RequestHandlers = { [C in RequestChannel]: RequestHandler<C> };
 export type EventHandlers = { [C in EventChannel]: EventHandler<C> };
+
+/** The handlers of one feature's channels (a feature file of shared/ spreads into the contract). */
+export type RequestHandlersOf<T> = { [C in keyof T & RequestChannel]: RequestHandler<C> };
+export type EventHandlersOf<T> = { [C in keyof T & EventChannel]: EventHandler<C> };

@@ -5,7 +5,7 @@ import type { LabInfo } from '../../../shared/contract';
 import type { SettingsPatch, SettingsState } from '../../../shared/settings';
 import { api } from '../api/lab-api';
 
-export type View = 'status' | 'build' | 'inspect' | 'boot' | 'settings';
+export type View = 'status' | 'build' | 'inspect' | 'boot' | 'compare' | 'settings';
 
 interface LabState {
   view: View;

@@ -1,0 +1,2 @@
+/** The sample-project channels of the contract. */
+export const sampleRequests = {} as const;

@@ -1,0 +1,2 @@
+/** The size-map channels of the contract. */
+export const sizeMapRequests = {} as const;
