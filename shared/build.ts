@@ -16,9 +16,9 @@ const AbsPath = z
   .max(4096)
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'must be an absolute path');
 
-export const RecipeId = z.enum(['minikube', 'minikube-2019', 'custom']);
+export const RecipeId = z.enum(['minikube', 'minikube-2019', 'hello', 'custom']);
 export type RecipeId = z.infer<typeof RecipeId>;
-export const RecipeChoice = z.enum(['auto', 'minikube', 'minikube-2019', 'custom']);
+export const RecipeChoice = z.enum(['auto', 'minikube', 'minikube-2019', 'hello', 'custom']);
 export type RecipeChoice = z.infer<typeof RecipeChoice>;
 export const Arch = z.enum(['x86_64', 'aarch64']);
 export type Arch = z.infer<typeof Arch>;

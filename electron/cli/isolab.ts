@@ -7,6 +7,7 @@ import { registerDoctor } from './commands/doctor';
 import { registerExtract } from './commands/extract';
 import { registerInfo } from './commands/info';
 import { registerLs } from './commands/ls';
+import { registerSample } from './commands/sample';
 import { registerServe } from './commands/serve';
 import { registerConsole, registerVm } from './commands/vm';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, ExitCode, printError } from './output';
@@ -25,6 +26,7 @@ function buildProgram(): Command {
   registerCat(program);
   registerExtract(program);
   registerBuild(program);
+  registerSample(program);
   registerServe(program);
   registerBoot(program);
   registerVm(program);

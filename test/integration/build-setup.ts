@@ -11,6 +11,8 @@ export const FIXTURE = path.join(ROOT, 'recipes', 'fixture');
 export const KERNEL = path.join(ROOT, '.cache', 'fixture', 'bzImage');
 export const BASE_IMAGE = 'isolab-test-base:bookworm';
 export const FIXTURE_IMAGE = 'isolab/fixture-buildroot-image';
+/** The Hello ISO sample's builder starts from this here: the base image plus a Debian kernel. */
+export const SAMPLE_BASE_IMAGE = 'isolab-sample-base:bookworm';
 
 function run(cmd: string, args: string[], timeout = 900_000): string {
   return execFileSync(cmd, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout, maxBuffer: 64 << 20 });
@@ -21,6 +23,11 @@ export function ensureBuildPrerequisites(): void {
   run('bash', ['scripts/ensure-dockerd.sh']);
   run('bash', ['scripts/make-base-image.sh']);
   if (!existsSync(KERNEL)) run('bash', ['scripts/make-fixture-iso.sh']);
+}
+
+export function ensureSampleBase(): void {
+  ensureBuildPrerequisites();
+  run('bash', ['scripts/make-sample-base.sh']);
 }
 
 /** A fresh copy of recipes/fixture with the kernel in place: builds write out/ into it. */

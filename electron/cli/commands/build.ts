@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import path from 'node:path';
-import type { BuildEvent, BuildRecord, BuildRequest, CustomRecipe, PreflightResult } from '../../../shared/build';
+import { RecipeChoice, type BuildEvent, type BuildRecord, type BuildRequest, type CustomRecipe, type PreflightResult } from '../../../shared/build';
 import { LabError } from '../../../shared/errors';
 import { createLab } from '../../core/lab';
 import type { Dispatcher } from '../../core/rpc/dispatcher';
@@ -10,7 +10,7 @@ import { ExitCode, paint, printJson, usageError } from '../output';
 const EXIT_CANCELLED = 130;
 
 interface BuildOptions {
-  recipe: 'auto' | 'minikube' | 'minikube-2019' | 'custom';
+  recipe: RecipeChoice;
   arch?: 'x86_64' | 'aarch64';
   dockerfile?: string;
   context?: string;
@@ -102,7 +102,7 @@ export function registerBuild(program: Command): void {
     .command('build')
     .description('build an ISO from a checkout in Docker; logs go to stdout, the ISO\'s path is the last line')
     .argument('<checkout>', 'the checkout to build (a minikube clone, or anything the custom recipe fits)')
-    .addOption(new Option('--recipe <recipe>', 'how to build').choices(['auto', 'minikube', 'minikube-2019', 'custom']).default('auto'))
+    .addOption(new Option('--recipe <recipe>', 'how to build').choices(RecipeChoice.options).default('auto'))
     .addOption(new Option('--arch <arch>', 'target architecture (minikube today)').choices(['x86_64', 'aarch64']))
     .option('--dockerfile <file>', 'Dockerfile of the builder image (relative to the checkout)')
     .option('--context <dir>', 'build context of the builder image (default: the Dockerfile\'s folder)')

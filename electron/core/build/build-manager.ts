@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import {
   BuildRequest,
   FINAL_PHASES,
+  RecipeId,
   type Arch,
   type BuildEvent,
   type BuildRecord,
@@ -134,8 +135,8 @@ export class BuildManager {
     const det = await detectRecipe(checkout);
     const relabel = (await selinuxMode()) === 'enforcing';
     const views: RecipeView[] = [];
-    for (const id of ['minikube', 'minikube-2019', 'custom'] as const) {
-      const arch = id === 'minikube-2019' ? 'x86_64' : args.arch;
+    for (const id of RecipeId.options) {
+      const arch = id === 'minikube-2019' || id === 'hello' ? 'x86_64' : args.arch;
       views.push(recipeView(recipeFor(id, checkout, arch, det, id === 'custom' ? args.custom : undefined), relabel));
     }
     return { auto: { recipe: det.recipe, why: det.why }, recipes: views };

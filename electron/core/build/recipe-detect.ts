@@ -10,6 +10,9 @@ import type { RecipeId } from '../../../shared/build';
 
 export const MINIKUBE_DOCKERFILE = 'deploy/iso/minikube-iso/Dockerfile';
 export const DEFAULT_ISO_BUILD_IMAGE = 'gcr.io/k8s-minikube/buildroot-image';
+/** The sample's layout (recipes/hello-iso): its Makefile builds out/hello.iso. */
+export const HELLO_DOCKERFILE = 'builder/Dockerfile';
+export const HELLO_ISO_BUILD_IMAGE = 'isolab/hello-iso-builder';
 
 export interface Detection {
   recipe: RecipeId | null;
@@ -76,6 +79,15 @@ export async function detectRecipe(checkout: string): Promise<Detection> {
   }
   const mk = parseMakefile(text);
   const image = expandMakeVar('ISO_BUILD_IMAGE', mk.vars);
+  if (mk.targets.has('out/hello.iso')) {
+    const has = await isFile(path.join(checkout, HELLO_DOCKERFILE));
+    return {
+      hasDockerfile: has,
+      ...(image ? { isoBuildImage: image } : {}),
+      recipe: 'hello',
+      why: `the Makefile has the target out/hello.iso (ISO Lab's Hello ISO sample) ${has ? `and ${HELLO_DOCKERFILE} exists` : `but ${HELLO_DOCKERFILE} is missing`}`,
+    };
+  }
   const base = { hasDockerfile, ...(image ? { isoBuildImage: image } : {}) };
   const today = ['minikube-iso-%', 'out/minikube-%.iso'].filter((t) => mk.targets.has(t));
   if (today.length) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Arch, CustomRecipe, MountView, NetworkMode, RecipeChoice, RecipeId, RecipeView } from '../../../shared/build';
 import { LabError } from '../../../shared/errors';
-import { DEFAULT_ISO_BUILD_IMAGE, MINIKUBE_DOCKERFILE, type Detection } from './recipe-detect';
+import { DEFAULT_ISO_BUILD_IMAGE, HELLO_DOCKERFILE, HELLO_ISO_BUILD_IMAGE, MINIKUBE_DOCKERFILE, type Detection } from './recipe-detect';
 
 /**
  * The recipes: how the seed's two `make` steps (docker build of the builder image, docker run
@@ -40,6 +40,7 @@ const GB = 1e9;
 export const RECIPE_NAMES: Record<RecipeId, string> = {
   minikube: 'minikube (today)',
   'minikube-2019': 'minikube (2019, the seed)',
+  hello: 'Hello ISO (sample)',
   custom: 'Custom',
 };
 
@@ -105,9 +106,45 @@ function minikube2019(checkout: string, det: Detection | undefined): ResolvedRec
   };
 }
 
+/** The sample shipped with ISO Lab (recipes/hello-iso): minikube's two steps, in seconds instead of hours. */
+function helloSample(checkout: string, det: Detection | undefined): ResolvedRecipe {
+  return {
+    id: 'hello',
+    name: RECIPE_NAMES.hello,
+    description:
+      "ISO Lab's sample: the builder image from builder/Dockerfile (a Debian kernel, busybox, isolinux and xorriso), then " +
+      '`make out/hello.iso` inside it with the checkout at /mnt, which packs busybox and overlay/ into a gzip cpio ' +
+      'initrd and makes an ISO with minikube\'s layout. A build takes seconds once the builder image exists.',
+    arch: 'x86_64',
+    archOptions: ['x86_64'],
+    checkout,
+    dockerfile: path.join(checkout, HELLO_DOCKERFILE),
+    contextDir: path.join(checkout, path.dirname(HELLO_DOCKERFILE)),
+    image: det?.isoBuildImage ?? HELLO_ISO_BUILD_IMAGE,
+    buildArgs: {},
+    command: ['/usr/bin/make', 'out/hello.iso'],
+    workdir: '/mnt',
+    user: callerUser(),
+    env: { HOME: '/tmp', IN_DOCKER: '1' },
+    volumes: {},
+    anonymousVolumes: [],
+    // The builder's RUN installs from Debian when online; the build itself needs no network.
+    network: 'default',
+    output: 'out/hello.iso',
+    needBytes: 0.5 * GB,
+  };
+}
+
 /** Starts from what the checkout looks like, so "custom" is a tweak of the detected recipe. */
 function customBase(checkout: string, arch: Arch, det: Detection | undefined): ResolvedRecipe {
-  const from = det?.recipe === 'minikube' ? minikubeToday(checkout, arch, det) : det?.recipe === 'minikube-2019' ? minikube2019(checkout, det) : undefined;
+  const from =
+    det?.recipe === 'minikube'
+      ? minikubeToday(checkout, arch, det)
+      : det?.recipe === 'minikube-2019'
+        ? minikube2019(checkout, det)
+        : det?.recipe === 'hello'
+          ? helloSample(checkout, det)
+          : undefined;
   const slug = path.basename(checkout).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'checkout';
   return {
     id: 'custom',
@@ -159,7 +196,14 @@ function applyOverrides(r: ResolvedRecipe, c: CustomRecipe | undefined): Resolve
 
 export function recipeFor(id: RecipeId, checkout: string, arch: Arch | undefined, det: Detection | undefined, custom?: CustomRecipe): ResolvedRecipe {
   const a = arch ?? 'x86_64';
-  const base = id === 'minikube' ? minikubeToday(checkout, a, det) : id === 'minikube-2019' ? minikube2019(checkout, det) : customBase(checkout, a, det);
+  const base =
+    id === 'minikube'
+      ? minikubeToday(checkout, a, det)
+      : id === 'minikube-2019'
+        ? minikube2019(checkout, det)
+        : id === 'hello'
+          ? helloSample(checkout, det)
+          : customBase(checkout, a, det);
   if (!base.archOptions.includes(a)) {
     throw new LabError(
       'BUILD_ARCH_UNSUPPORTED',
@@ -178,7 +222,7 @@ export interface Resolution {
 export function resolveRecipe(choice: RecipeChoice, checkout: string, arch: Arch | undefined, det: Detection, custom?: CustomRecipe): Resolution {
   if (choice !== 'auto') return { recipe: recipeFor(choice, checkout, arch, det, custom) };
   if (det.recipe === null) {
-    throw new LabError('BUILD_RECIPE_UNKNOWN', `No recipe fits ${checkout}: ${det.why}`, 'choose a recipe: --recipe minikube, minikube-2019 or custom (with --dockerfile, --command and --output)');
+    throw new LabError('BUILD_RECIPE_UNKNOWN', `No recipe fits ${checkout}: ${det.why}`, 'choose a recipe: --recipe minikube, minikube-2019, hello or custom (with --dockerfile, --command and --output)');
   }
   return { recipe: recipeFor(det.recipe, checkout, arch, det, custom), autoWhy: det.why };
 }

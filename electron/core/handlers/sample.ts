@@ -1,12 +1,8 @@
 import type { sampleRequests } from '../../../shared/sample';
-import { LabError } from '../../../shared/errors';
 import type { RequestHandlersOf } from '../rpc/types';
+import { createSample, sampleInfo } from '../sample/sample';
 
 export const sampleRequestHandlers: RequestHandlersOf<typeof sampleRequests> = {
-  'sample.info': async () => {
-    throw new LabError('NOT_READY', 'The sample project is not available yet', 'wait for the sample feature');
-  },
-  'sample.create': async () => {
-    throw new LabError('NOT_READY', 'The sample project is not available yet', 'wait for the sample feature');
-  },
+  'sample.info': async (_args, ctx) => sampleInfo(ctx.env),
+  'sample.create': async ({ dest }, ctx) => createSample(dest, ctx.env),
 };

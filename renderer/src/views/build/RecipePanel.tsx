@@ -8,6 +8,7 @@ import { baseName, Copy, dirName } from './common';
 const RECIPE_NAMES: Record<Exclude<RecipeChoice, 'auto'>, string> = {
   minikube: 'minikube (today)',
   'minikube-2019': 'minikube (2019)',
+  hello: 'Hello ISO (sample)',
   custom: 'Custom',
 };
 
@@ -179,6 +180,7 @@ export function RecipePanel() {
             <option value="auto">Auto{autoId ? `: ${RECIPE_NAMES[autoId]}` : recipes ? ': no match' : ''}</option>
             <option value="minikube">{RECIPE_NAMES.minikube}</option>
             <option value="minikube-2019">{RECIPE_NAMES['minikube-2019']}</option>
+            <option value="hello">{RECIPE_NAMES.hello}</option>
             <option value="custom">{RECIPE_NAMES.custom}</option>
           </select>
         </Field>
