@@ -3,6 +3,7 @@ import { VERSION } from '../core/lab';
 import { registerBoot } from './commands/boot';
 import { registerBuild } from './commands/build';
 import { registerCat } from './commands/cat';
+import { registerDiff } from './commands/diff';
 import { registerDoctor } from './commands/doctor';
 import { registerExtract } from './commands/extract';
 import { registerInfo } from './commands/info';
@@ -25,6 +26,7 @@ function buildProgram(): Command {
   registerLs(program);
   registerCat(program);
   registerExtract(program);
+  registerDiff(program);
   registerBuild(program);
   registerSample(program);
   registerServe(program);
