@@ -4,6 +4,7 @@ import { ImageRegistry } from './image/registry';
 import { labPaths, type LabPaths } from './paths';
 import { Dispatcher } from './rpc/dispatcher';
 import { SettingsStore } from './settings/store';
+import { ShellManager } from './shell/shell-manager';
 import { VmManager } from './vm/vm-manager';
 
 export const VERSION: string = typeof __ISOLAB_VERSION__ === 'string' ? __ISOLAB_VERSION__ : '0.0.0-dev';
@@ -20,13 +21,16 @@ export function createLab(
   const env = opts.env ?? process.env;
   const paths = opts.paths ?? labPaths(env);
   const settings = new SettingsStore(paths.configDir);
+  const images = new ImageRegistry(paths.cacheDir);
+  const dockerHost = async () => (await settings.get()).docker.host;
   return new Dispatcher(requestHandlers, eventHandlers, {
     version: VERSION,
     paths,
     settings,
-    images: new ImageRegistry(paths.cacheDir),
-    builds: new BuildManager({ paths, env, dockerHost: async () => (await settings.get()).docker.host }),
+    images,
+    builds: new BuildManager({ paths, env, dockerHost }),
     vms: new VmManager({ paths, env, defaults: async () => (await settings.get()).vm, adopt: opts.adoptVms !== false }),
+    shells: new ShellManager({ images, env, dockerHost }),
     env,
   });
 }

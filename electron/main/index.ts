@@ -25,6 +25,7 @@ if (!app.requestSingleInstanceLock()) {
   guardQuit(lab.ctx, () => BrowserWindow.getAllWindows()[0]);
   // Records and containers left by a crashed run are cleaned up before the user sees them.
   void lab.ctx.builds.init().catch(() => undefined);
+  void lab.ctx.shells.init();
 
   app.on('second-instance', () => {
     const [win] = BrowserWindow.getAllWindows();

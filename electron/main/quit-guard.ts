@@ -17,7 +17,14 @@ export function guardQuit(ctx: LabContext, window: () => BrowserWindow | undefin
     if (settled) return;
     const builds = ctx.builds.running();
     const vms = ctx.vms.running();
-    if (builds.length === 0 && vms.length === 0) return;
+    if (builds.length === 0 && vms.length === 0) {
+      // Shell containers are nobody's work in progress: removed without asking.
+      if (ctx.shells.count === 0) return;
+      event.preventDefault();
+      settled = true;
+      void ctx.shells.dispose().finally(() => app.quit());
+      return;
+    }
     event.preventDefault();
     void (async () => {
       if (builds.length) {
@@ -46,6 +53,7 @@ export function guardQuit(ctx: LabContext, window: () => BrowserWindow | undefin
       }
       settled = true;
       await ctx.builds.cancelAll().catch(() => undefined);
+      await ctx.shells.dispose().catch(() => undefined);
       if (stopVms) await ctx.vms.stopAll({ timeoutSeconds: 10 }).catch(() => undefined);
       else await ctx.vms.release().catch(() => undefined);
       app.quit();

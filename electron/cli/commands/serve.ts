@@ -21,6 +21,8 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 7420)
     .action(async (opts: { host: string; port: number }) => {
       const lab = createLab();
+      // Shell containers of a serve that was killed outright go before anyone opens a new one.
+      void lab.ctx.shells.init();
       const server = await startServer({
         dispatcher: lab,
         rendererDir: path.resolve(__dirname, '..', 'renderer'),
@@ -45,6 +47,7 @@ export function registerServe(program: Command): void {
         process.stderr.write(`isolab: stopping ${vms.length} running VM(s): ${vms.map((v) => v.name).join(', ')}\n`);
         await lab.ctx.vms.stopAll({ timeoutSeconds: 10 }).catch(() => undefined);
       }
+      await lab.ctx.shells.dispose().catch(() => undefined);
       await server.close();
     });
 }

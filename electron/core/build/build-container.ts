@@ -193,7 +193,7 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function daemonMessage(err: unknown): string {
+export function daemonMessage(err: unknown): string {
   const e = err as { message?: string; json?: { message?: string } };
   return (e.json?.message ?? e.message ?? String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, '').trim();
 }

@@ -412,7 +412,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('timed out')), ms);
     p.then(

@@ -9,6 +9,7 @@ import type { BuildManager } from '../build/build-manager';
 import type { ImageRegistry } from '../image/registry';
 import type { LabPaths } from '../paths';
 import type { SettingsStore } from '../settings/store';
+import type { ShellManager } from '../shell/shell-manager';
 import type { VmManager } from '../vm/vm-manager';
 
 /** What every handler may use; built once per process (Electron main, CLI or serve). */
@@ -21,6 +22,8 @@ export interface LabContext {
   builds: BuildManager;
   /** VMs; like builds they belong to the process (and may outlive it when the user keeps them running). */
   vms: VmManager;
+  /** Rootfs shells: containers that live as long as their output stream, removed on dispose. */
+  shells: ShellManager;
   env: NodeJS.ProcessEnv;
 }
 
