@@ -10,6 +10,7 @@ import { registerInfo } from './commands/info';
 import { registerLs } from './commands/ls';
 import { registerSample } from './commands/sample';
 import { registerServe } from './commands/serve';
+import { registerShell } from './commands/shell';
 import { registerConsole, registerVm } from './commands/vm';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, ExitCode, printError } from './output';
 
@@ -30,6 +31,7 @@ function buildProgram(): Command {
   registerBuild(program);
   registerSample(program);
   registerServe(program);
+  registerShell(program);
   registerBoot(program);
   registerVm(program);
   registerConsole(program);
