@@ -1,5 +1,28 @@
 import { z } from 'zod';
 
+/** The guided tour's steps, in order. */
+export const TourStep = z.enum(['build', 'inspect', 'boot', 'console', 'minikube']);
+export type TourStep = z.infer<typeof TourStep>;
+
+/**
+ * Where the guided tour is, so that leaving it (or quitting) and coming back resumes there.
+ * `path`: none until the first choice; the sample project, or an ISO the user already has.
+ */
+export const TourSettings = z.object({
+  active: z.boolean().default(false),
+  path: z.enum(['none', 'sample', 'own']).default('none'),
+  step: TourStep.default('build'),
+  collapsed: z.boolean().default(false),
+  /** Steps seen complete; kept, since what showed it (a build, a VM) may be gone later. */
+  done: z.array(TourStep).max(5).default([]),
+  /** The sample's checkout once created (sample path). */
+  checkout: z.string().max(4096).default(''),
+  /** The ISO the tour follows: the sample's build output, or the user's own. */
+  iso: z.string().max(4096).default(''),
+});
+export type TourSettings = z.infer<typeof TourSettings>;
+export const TOUR_DEFAULTS: TourSettings = TourSettings.parse({});
+
 // Every field has a default so that an old or partial file still loads.
 export const Settings = z.object({
   docker: z
@@ -23,13 +46,27 @@ export const Settings = z.object({
       statusRefreshSeconds: z.number().int().min(1).max(3600).default(5),
     })
     .default({ theme: 'system', presenter: false, statusRefreshSeconds: 5 }),
+  // A tour section this version cannot read (another version's steps) restarts the tour, not every setting.
+  tour: TourSettings.default(TOUR_DEFAULTS).catch(TOUR_DEFAULTS),
 });
 export type Settings = z.infer<typeof Settings>;
 
+type Undefaulted<S extends z.ZodRawShape> = { [K in keyof S]: S[K] extends z.ZodDefault<infer T extends z.ZodType> ? T : S[K] };
+
+/**
+ * A section's fields without their defaults: zod fills a default into a missing optional
+ * field, which would turn the patch `{ui: {presenter: true}}` into one resetting the theme.
+ */
+function undefaulted<S extends z.ZodRawShape>(section: z.ZodObject<S>): z.ZodObject<Undefaulted<S>> {
+  const shape = Object.fromEntries(Object.entries(section.shape).map(([k, v]) => [k, v instanceof z.ZodDefault ? v.unwrap() : v]));
+  return z.object(shape) as unknown as z.ZodObject<Undefaulted<S>>;
+}
+
 export const SettingsPatch = z.object({
   docker: z.object({ host: z.string().min(1).nullable().optional() }).optional(),
-  vm: Settings.shape.vm.unwrap().partial().optional(),
-  ui: Settings.shape.ui.unwrap().partial().optional(),
+  vm: undefaulted(Settings.shape.vm.unwrap()).partial().optional(),
+  ui: undefaulted(Settings.shape.ui.unwrap()).partial().optional(),
+  tour: undefaulted(TourSettings).partial().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 

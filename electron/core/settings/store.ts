@@ -65,6 +65,7 @@ export class SettingsStore {
       docker,
       vm: { ...this.settings.vm, ...patch.vm },
       ui: { ...this.settings.ui, ...patch.ui },
+      tour: { ...this.settings.tour, ...patch.tour },
     });
     // A successful save replaces the file the warning was about.
     this.warnings = this.warnings.filter((w) => !w.message.startsWith('settings.json'));
