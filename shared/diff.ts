@@ -105,7 +105,7 @@ export const DiffProgress = z.object({
   level: z.string(),
   filesHashed: z.number(),
   bytesHashed: z.number(),
-  /** What hashing this level needs, once known. */
+  /** Where `bytesHashed` will be when this level's hashing is done. */
   bytesToHash: z.number().optional(),
   /** While indexing: compressed bytes read of the archive. */
   indexBytes: z.number().optional(),

@@ -156,7 +156,7 @@ export async function diffImages(a: ImageSession, b: ImageSession, opts: DiffOpt
     for (const key of d.added) if (sb.tree.get(key)!.type === 'file' && sb.tree.get(key)!.size <= CHEAP_HASH) jobs.push({ key, side: 'b' });
 
     const bytesToHash = jobs.reduce((n, j) => n + (j.side === 'a' ? sa : sb).tree.get(j.key)!.size, 0);
-    report.phase('hashing', plan.path, { bytesToHash });
+    report.phase('hashing', plan.path, { bytesToHash: report.state.bytesHashed + bytesToHash });
     await mapLimit(jobs, 4, async ({ key, side }) => {
       if (signal?.aborted) throw cancelledDiff();
       const s = side === 'a' ? sa : sb;

@@ -29,9 +29,13 @@ function shape(err: unknown): LabErrorShape {
   return { code: e.code ?? 'INTERNAL', message: e.message ?? String(err), hint: e.hint };
 }
 
+function startView(params: URLSearchParams): View {
+  return params.has('image') ? 'inspect' : params.has('compare') ? 'compare' : 'status';
+}
+
 export const useLab = create<LabState>((set) => ({
-  // `?image=/path.iso` opens the Inspect screen on that image.
-  view: new URLSearchParams(globalThis.location?.search ?? '').has('image') ? 'inspect' : 'status',
+  // `?image=/path.iso` opens the Inspect screen on that image; `?compare=/a.iso,/b.iso` compares two.
+  view: startView(new URLSearchParams(globalThis.location?.search ?? '')),
   refreshing: false,
   setView: (view) => set({ view }),
   setReport: (report) => set({ report, statusError: undefined }),
