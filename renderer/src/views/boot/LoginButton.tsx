@@ -53,6 +53,7 @@ export function LoginButton({ vm }: { vm: VmView }) {
         onClick={() => void click()}
         disabled={!running || phase === 'waiting'}
         data-testid="login-root"
+        data-tour="login-root"
         title={hasLoginPrompt ? 'Types root at the login prompt' : 'Waits for the login prompt, then types root'}
       >
         {phase === 'waiting' ? (hasLoginPrompt ? 'Logging in…' : 'Waiting for login:…') : phase === 'done' ? 'Logged in ✓' : 'Log in as root'}

@@ -35,7 +35,7 @@ export function MinikubeHandOff({ iso }: { iso: string }) {
   }, [copied]);
 
   return (
-    <section className="card boot-minikube" aria-labelledby="minikube-title" data-testid="minikube">
+    <section className="card boot-minikube" aria-labelledby="minikube-title" data-testid="minikube" data-tour="minikube">
       <h2 id="minikube-title">Hand-off to minikube</h2>
       {error ? (
         <ErrorNote error={error} compact testId="minikube-error" />

@@ -262,7 +262,7 @@ export function ResultCard({ record }: { record: BuildRecord }) {
       </dl>
       {record.output && (
         <div className="view-actions build-result-actions">
-          <button type="button" className="btn btn-primary" onClick={() => openInInspect(record.output!.path)} data-testid="open-in-inspect">
+          <button type="button" className="btn btn-primary" onClick={() => openInInspect(record.output!.path)} data-testid="open-in-inspect" data-tour="open-in-inspect">
             Open in Inspect
           </button>
           <button type="button" className="btn" onClick={() => bootBuiltIso(record.output!.path)} data-testid="boot-built-iso">

@@ -107,7 +107,7 @@ export function PreflightPanel({ onStart }: { onStart: () => void }) {
       {startError && <ErrorNote error={startError} testId="start-error" />}
       <div className="build-start">
         {busy && <span className="muted small">A build of this checkout is running.</span>}
-        <button type="button" className="btn btn-primary" disabled={!canStart} onClick={onStart} data-testid="start-build" aria-keyshortcuts="Control+Enter">
+        <button type="button" className="btn btn-primary" disabled={!canStart} onClick={onStart} data-testid="start-build" data-tour="build-start" aria-keyshortcuts="Control+Enter">
           {starting ? 'Starting…' : 'Start build'}
         </button>
       </div>

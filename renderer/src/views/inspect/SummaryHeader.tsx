@@ -26,6 +26,7 @@ export function SummaryHeader({ info }: { info: ImageInfo }) {
             type="button"
             className="btn btn-primary summary-boot"
             data-testid="boot-this-iso"
+            data-tour="boot-iso"
             title="Boot it in a VM with the default hypervisor and size (Settings), and show its serial console"
             onClick={() => {
               useLab.getState().setView('boot');
