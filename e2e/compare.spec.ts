@@ -5,13 +5,14 @@ import path from 'node:path';
 import { buildVariant, fixtureIso, unpackFixture, type Variant } from '../test/helpers/fixture-variant';
 import { startServe, type Served } from './helpers/serve';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'isolab-e2e-compare-'));
+let dir: string;
 let before: Variant;
 let after: Variant;
 
 test.beforeAll(() => {
   // The fixture is cached after its first build; the two variants take a few seconds.
   test.setTimeout(15 * 60_000);
+  dir = mkdtempSync(path.join(os.tmpdir(), 'isolab-e2e-compare-'));
   const unpacked = unpackFixture(fixtureIso(), path.join(dir, 'unpacked'));
   before = buildVariant(unpacked, dir, 'before');
   after = buildVariant(unpacked, dir, 'after', (u) => writeFileSync(path.join(u.rootfs, 'etc/VERSION'), 'isolab-fixture 2\n'));
