@@ -7,6 +7,8 @@ import { ErrorNote, Icon } from './common';
 import { DetailsPane } from './DetailsPane';
 import { ExtractDialog } from './ExtractDialog';
 import { HostPicker, OpenImageDialog } from './OpenImageDialog';
+import { ShellDock } from './RootfsShell';
+import { SizeMap } from './SizeMap';
 import { SummaryHeader } from './SummaryHeader';
 import { TreePane } from './TreePane';
 
@@ -83,6 +85,7 @@ export function InspectView() {
   const [extractFor, setExtractFor] = useState<EntryView>();
   const [extractJob, setExtractJob] = useState<{ path: string; dest: string }>();
   const [dragging, setDragging] = useState(false);
+  const [sizeMap, setSizeMap] = useState(false);
   const dialogOpen = picker || !!extractFor || !!extractJob;
 
   useEffect(() => {
@@ -169,6 +172,11 @@ export function InspectView() {
         <div className="view-actions">
           {opening && !picker && <span className="muted" aria-busy="true">Opening {opening.slice(opening.lastIndexOf('/') + 1)}…</span>}
           {image && (
+            <button type="button" className="btn" aria-pressed={sizeMap} onClick={() => setSizeMap((on) => !on)} data-testid="size-map-toggle" title="Show the current folder as a size map">
+              Size map
+            </button>
+          )}
+          {image && (
             <button type="button" className="btn" onClick={closeImage}>
               Close
             </button>
@@ -202,10 +210,11 @@ export function InspectView() {
           <Breadcrumb />
           <div className="inspect-panes">
             <TreePane />
-            <DetailsPane onExtract={setExtractFor} />
+            {sizeMap ? <SizeMap onClose={() => setSizeMap(false)} /> : <DetailsPane onExtract={setExtractFor} />}
           </div>
         </>
       )}
+      <ShellDock />
 
       {picker && <OpenImageDialog recent={recent} onOpen={onOpen} onClose={closePicker} />}
       {extractFor && image && (

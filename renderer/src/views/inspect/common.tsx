@@ -176,14 +176,15 @@ export function looksLikeText(head: Uint8Array, complete: boolean): boolean {
 }
 
 /** The viewport of a scrolling element, kept up to date. */
-export function useViewport(ref: RefObject<HTMLElement | null>): { height: number; fontSize: number } {
-  const [vp, setVp] = useState({ height: 400, fontSize: 14 });
+export function useViewport(ref: RefObject<HTMLElement | null>): { width: number; height: number; fontSize: number } {
+  const [vp, setVp] = useState({ width: 0, height: 400, fontSize: 14 });
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
     const measure = () => {
       const fontSize = parseFloat(getComputedStyle(el).fontSize) || 14;
-      setVp((old) => (old.height === el.clientHeight && old.fontSize === fontSize ? old : { height: el.clientHeight, fontSize }));
+      const { clientWidth: width, clientHeight: height } = el;
+      setVp((old) => (old.width === width && old.height === height && old.fontSize === fontSize ? old : { width, height, fontSize }));
     };
     measure();
     const ro = new ResizeObserver(measure);
