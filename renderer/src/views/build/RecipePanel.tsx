@@ -4,6 +4,7 @@ import { toRequest, useBuild, type CustomForm } from '../../store/build-store';
 import { HostPicker } from '../inspect/OpenImageDialog';
 import { ErrorNote } from '../inspect/common';
 import { baseName, Copy, dirName } from './common';
+import { NewSampleButton } from './NewSampleButton';
 
 const RECIPE_NAMES: Record<Exclude<RecipeChoice, 'auto'>, string> = {
   minikube: 'minikube (today)',
@@ -145,7 +146,7 @@ export function RecipePanel() {
 
   return (
     <div className="build-inputs">
-      <Field label="Checkout" htmlFor={`${id}-co`} error={fieldErrors.checkout} hint="the top folder of a minikube clone, on the machine running ISO Lab">
+      <Field label="Checkout" htmlFor={`${id}-co`} error={fieldErrors.checkout} hint="the top folder of a minikube clone (or of the sample project), on the machine running ISO Lab">
         <div className="build-checkout">
           <input
             id={`${id}-co`}
@@ -161,6 +162,7 @@ export function RecipePanel() {
           <button type="button" className="btn" onClick={() => setPicker(true)} data-testid="choose-checkout">
             Choose…
           </button>
+          <NewSampleButton onCreated={(checkout) => setInputs({ checkout, recipe: 'auto' })} />
         </div>
       </Field>
       {recent.length > 0 && (
