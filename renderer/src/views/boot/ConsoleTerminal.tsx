@@ -1,12 +1,13 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon, type ISearchOptions } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
-import { Terminal, type ITheme } from '@xterm/xterm';
+import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { LabErrorShape } from '../../../../shared/errors';
 import type { VmView } from '../../../../shared/vm';
 import { api } from '../../api/lab-api';
+import { inputQueue, TERMINAL_FONT, TERMINAL_THEME } from '../../components/terminal-kit';
 import { shape, useBoot } from '../../store/boot-store';
 import { useLab } from '../../store/lab-store';
 import { copyText, downloadText, ErrorNote, openWebLink } from './common';
@@ -18,30 +19,6 @@ import { LoginButton } from './LoginButton';
  * of the VM. So a remount (switching views, a reconnect) starts from a reset terminal and
  * lets the replay redraw it; nothing of the screen needs keeping here.
  */
-
-const THEME: ITheme = {
-  background: '#101317',
-  foreground: '#d8dde4',
-  cursor: '#e8ecf1',
-  cursorAccent: '#101317',
-  selectionBackground: '#3d6bc466',
-  black: '#1b1f24',
-  red: '#ef6b6b',
-  green: '#5fcf8a',
-  yellow: '#e8c25c',
-  blue: '#6ea2ff',
-  magenta: '#c492f0',
-  cyan: '#5cc8d6',
-  white: '#d8dde4',
-  brightBlack: '#6b7480',
-  brightRed: '#ff8f8f',
-  brightGreen: '#86e3a9',
-  brightYellow: '#f5d88a',
-  brightBlue: '#95bbff',
-  brightMagenta: '#d8b4f8',
-  brightCyan: '#8ee0ea',
-  brightWhite: '#ffffff',
-};
 
 const SEARCH: ISearchOptions = {
   incremental: true,
@@ -60,61 +37,6 @@ const SEARCH: ISearchOptions = {
  * attributes, status). Answers to a replayed screen would reach a guest that asked long ago.
  */
 const TERMINAL_REPORT = /^(?:\x1b\[\??[\d;]*R|\x1b\[[?>][\d;]*c|\x1b\[\d*n|\x1b\[[IO])+$/;
-
-/** vm.input takes at most 65536 characters at a time; a pasted file goes in pieces. */
-const INPUT_CHUNK = 16_384;
-
-function takeChunk(s: string): string {
-  if (s.length <= INPUT_CHUNK) return s;
-  // Never cut a surrogate pair in two.
-  const code = s.charCodeAt(INPUT_CHUNK - 1);
-  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? INPUT_CHUNK - 1 : INPUT_CHUNK);
-}
-
-/**
- * Keystrokes to the VM, batched per animation frame and strictly in order: while one
- * vm.input is on its way, what is typed meanwhile waits and goes in the next one.
- */
-function inputQueue(name: string, onResult: (error?: LabErrorShape) => void) {
-  let pending = '';
-  let busy = false;
-  let scheduled = false;
-  let closed = false;
-  const flush = async () => {
-    scheduled = false;
-    if (busy || closed) return;
-    busy = true;
-    while (pending && !closed) {
-      const data = takeChunk(pending);
-      pending = pending.slice(data.length);
-      try {
-        await api.request('vm.input', { name, data });
-        onResult(undefined);
-      } catch (err) {
-        onResult(shape(err));
-        pending = '';
-      }
-    }
-    busy = false;
-  };
-  const schedule = () => {
-    if (scheduled || busy) return;
-    scheduled = true;
-    if (document.hidden) setTimeout(() => void flush(), 0);
-    else requestAnimationFrame(() => void flush());
-  };
-  return {
-    push(data: string) {
-      if (closed) return;
-      pending += data;
-      schedule();
-    },
-    close() {
-      closed = true;
-      pending = '';
-    },
-  };
-}
 
 /** The transcript as plain text: no escape sequences, Unix line ends. */
 export function plainText(raw: string): string {
@@ -203,12 +125,12 @@ export function ConsoleTerminal({ vm }: { vm: VmView }) {
   useEffect(() => {
     const host = hostRef.current!;
     const term = new Terminal({
-      fontFamily: "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace",
+      fontFamily: TERMINAL_FONT,
       fontSize: presenter ? 19 : 13,
       lineHeight: 1.1,
       scrollback: 10_000,
       cursorBlink: true,
-      theme: THEME,
+      theme: TERMINAL_THEME,
       // The search addon's match highlighting uses decorations, still a "proposed" API.
       allowProposedApi: true,
       linkHandler: { activate: (_e, uri) => openWebLink(uri), allowNonHttpProtocols: false },
@@ -247,7 +169,10 @@ export function ConsoleTerminal({ vm }: { vm: VmView }) {
 
     // Keystrokes.
     let replaying = 0;
-    const input = inputQueue(name, setInputError);
+    const input = inputQueue(
+      (data) => api.request('vm.input', { name, data }),
+      (err) => setInputError(err === undefined ? undefined : shape(err)),
+    );
     const send = (data: string) => {
       if (replaying > 0 && TERMINAL_REPORT.test(data)) return;
       if (stateRef.current !== 'running') {

@@ -1,5 +1,6 @@
 import type { EntryView } from '../../../../shared/image';
 import { useInspect } from '../../store/inspect-store';
+import { OpenShellButton } from './RootfsShell';
 
 interface Crumb {
   label: string;
@@ -37,35 +38,38 @@ export function Breadcrumb() {
   if (!image) return null;
   const crumbs = entry ? crumbsFor(entry, image.info.name) : [{ label: image.info.name }];
   return (
-    <nav className="breadcrumb" aria-label="Location in the image" data-testid="breadcrumb">
-      <ol>
-        {crumbs.map((c, i) => {
-          const last = i === crumbs.length - 1;
-          return (
-            <li key={(c.path ?? '') + i}>
-              {i > 0 && (
-                <span className="crumb-sep" aria-hidden="true">
-                  {' › '}
-                </span>
-              )}
-              {last ? (
-                <span className={`crumb current${c.archive ? ' crumb-archive' : ''}`} aria-current="location">
-                  {c.label}
-                </span>
-              ) : (
-                <button
-                  type="button"
-                  className={`crumb link-btn${c.archive ? ' crumb-archive' : ''}`}
-                  title={c.path ? `Show ${c.path}` : 'Back to the top of the image'}
-                  onClick={() => (c.path ? void revealPath(c.path) : select(undefined))}
-                >
-                  {c.label}
-                </button>
-              )}
-            </li>
-          );
-        })}
-      </ol>
-    </nav>
+    <div className="breadcrumb-bar">
+      <nav className="breadcrumb" aria-label="Location in the image" data-testid="breadcrumb">
+        <ol>
+          {crumbs.map((c, i) => {
+            const last = i === crumbs.length - 1;
+            return (
+              <li key={(c.path ?? '') + i}>
+                {i > 0 && (
+                  <span className="crumb-sep" aria-hidden="true">
+                    {' › '}
+                  </span>
+                )}
+                {last ? (
+                  <span className={`crumb current${c.archive ? ' crumb-archive' : ''}`} aria-current="location">
+                    {c.label}
+                  </span>
+                ) : (
+                  <button
+                    type="button"
+                    className={`crumb link-btn${c.archive ? ' crumb-archive' : ''}`}
+                    title={c.path ? `Show ${c.path}` : 'Back to the top of the image'}
+                    onClick={() => (c.path ? void revealPath(c.path) : select(undefined))}
+                  >
+                    {c.label}
+                  </button>
+                )}
+              </li>
+            );
+          })}
+        </ol>
+      </nav>
+      <OpenShellButton />
+    </div>
   );
 }
