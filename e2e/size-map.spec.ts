@@ -1,16 +1,17 @@
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
 const fixtureIso = path.join(projectRoot, '.cache', 'fixture', 'isolab-fixture.iso');
-const shots = process.env.SIZE_MAP_SHOTS;
+const shots = path.join(projectRoot, 'docs', 'screenshots');
 
 test.beforeAll(() => {
   test.setTimeout(15 * 60_000);
   execFileSync('bash', [path.join(projectRoot, 'scripts', 'make-fixture-iso.sh')], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit'] });
   expect(existsSync(fixtureIso)).toBe(true);
+  mkdirSync(shots, { recursive: true });
 });
 
 let served: Served;
@@ -25,10 +26,6 @@ const map = (page: Page) => page.getByTestId('size-map');
 const stage = (page: Page) => page.getByTestId('size-map-stage');
 const cell = (page: Page, p: string) => map(page).locator(`g[data-path="${p}"]`);
 const tip = (page: Page) => page.getByTestId('size-map-tip');
-
-async function shot(page: Page, name: string) {
-  if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`) });
-}
 
 test('the size map of the fixture ISO: hover, zoom into boot and the initrd, zoom out, Esc', async ({ page }) => {
   test.setTimeout(120_000);
@@ -47,7 +44,6 @@ test('the size map of the fixture ISO: hover, zoom into boot and the initrd, zoo
     await expect(cell(page, '/boot/initrd')).toHaveAttribute('data-kind', 'archive');
     await expect(page.getByTestId('details-pane')).toHaveCount(0);
     await expect(stage(page)).toBeFocused();
-    await shot(page, 'size-map-iso');
   });
 
   await test.step('hovering shows the path and the size', async () => {
@@ -60,6 +56,9 @@ test('the size map of the fixture ISO: hover, zoom into boot and the initrd, zoo
     await cell(page, '/boot/bzImage').hover();
     await expect(tip(page)).toContainText('/boot/bzImage');
     await expect(tip(page)).toContainText('8,247,232 bytes');
+    await cell(page, '/boot/initrd').hover();
+    await expect(tip(page)).toContainText('Archive (cpio+bzip2): opens as a folder');
+    await page.screenshot({ path: path.join(shots, 'inspect-size-map.png') });
   });
 
   await test.step('clicking boot zooms into it; the tree and the breadcrumb follow', async () => {
@@ -79,7 +78,6 @@ test('the size map of the fixture ISO: hover, zoom into boot and the initrd, zoo
     await expect(page.getByTestId('size-map-total')).toContainText('files');
     await cell(page, '/boot/initrd/bin/busybox').hover();
     await expect(tip(page)).toContainText('/boot/initrd/bin/busybox');
-    await shot(page, 'size-map-initrd');
   });
 
   await test.step('the keyboard: Enter zooms in, Backspace out', async () => {
@@ -120,5 +118,4 @@ test('the size map follows presenter mode', async ({ page }) => {
   const normal = await label.evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
   await page.evaluate(() => (document.documentElement.dataset.presenter = 'on'));
   await expect.poll(() => label.evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThan(normal * 1.2);
-  await shot(page, 'size-map-presenter');
 });
