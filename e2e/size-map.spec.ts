@@ -44,6 +44,12 @@ test('the size map of the fixture ISO: hover, zoom into boot and the initrd, zoo
     await expect(cell(page, '/boot/initrd')).toHaveAttribute('data-kind', 'archive');
     await expect(page.getByTestId('details-pane')).toHaveCount(0);
     await expect(stage(page)).toBeFocused();
+    // The keyboard cursor starts on the biggest, and arrows move it to the neighbours.
+    await expect(page.getByTestId('size-map-status')).toContainText('/boot:');
+    await page.keyboard.press('ArrowRight');
+    await expect(page.getByTestId('size-map-status')).toContainText('/isolinux:');
+    await page.keyboard.press('ArrowLeft');
+    await expect(page.getByTestId('size-map-status')).toContainText('/boot:');
   });
 
   await test.step('hovering shows the path and the size', async () => {

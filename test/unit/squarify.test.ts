@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { SizeNode } from '../../shared/size-map';
+import { layoutMap, neighbour, zoomable } from '../../renderer/src/views/inspect/size-map-layout';
 import { squarify, type Placed, type Rect } from '../../renderer/src/views/inspect/squarify';
 
 const area = (r: Rect) => r.w * r.h;
@@ -94,5 +96,64 @@ describe('squarify', () => {
     const bounds = { x: 0, y: 0, w: 300, h: 200 };
     const placed = squarify([1e9, 1, 1], (n) => n, bounds);
     expectTiling(placed, bounds);
+  });
+});
+
+describe('the nested size map layout', () => {
+  const leaf = (name: string, size: number): SizeNode => ({ name, path: `/d/${name}`, size, files: 1, kind: 'file' });
+  const root: SizeNode = {
+    name: 'd',
+    path: '/d',
+    size: 1000,
+    files: 4,
+    kind: 'dir',
+    children: [
+      { name: 'big', path: '/d/big', size: 600, files: 3, kind: 'dir', children: [leaf('a', 300), leaf('b', 200), leaf('c', 100)] },
+      leaf('x', 300),
+      { name: '(2 smaller items)', path: '/d', size: 100, files: 2, kind: 'rest', count: 2 },
+    ],
+  };
+
+  it('puts children inside their folder, under its title bar, and knows each top-level cell', () => {
+    const cells = layoutMap(root, 400, 300, { header: 20, pad: 3, maxDepth: 3 });
+    const big = cells.findIndex((c) => c.node.name === 'big');
+    expect(cells[big]!.frame).toBe(true);
+    expect(cells[big]!.children).toHaveLength(3);
+    for (const i of cells[big]!.children) {
+      const c = cells[i]!;
+      expect(c.top).toBe(big);
+      expect(c.depth).toBe(2);
+      expect(c.x).toBeGreaterThanOrEqual(cells[big]!.x + 3 - 1e-9);
+      expect(c.y).toBeGreaterThanOrEqual(cells[big]!.y + 20 - 1e-9);
+      expect(c.x + c.w).toBeLessThanOrEqual(cells[big]!.x + cells[big]!.w - 3 + 1e-9);
+      expect(c.y + c.h).toBeLessThanOrEqual(cells[big]!.y + cells[big]!.h - 3 + 1e-9);
+    }
+    const tops = cells.filter((c) => c.depth === 1);
+    expect(tops.map((c) => c.node.name)).toEqual(['big', 'x', '(2 smaller items)']);
+    expect(Math.abs(tops.reduce((s, c) => s + c.w * c.h, 0) - 400 * 300)).toBeLessThan(1e-6);
+  });
+
+  it('draws no deeper than asked, nor inside a folder too small for its title bar', () => {
+    expect(layoutMap(root, 400, 300, { header: 20, pad: 3, maxDepth: 1 }).every((c) => c.depth === 1 && !c.frame)).toBe(true);
+    expect(layoutMap(root, 60, 30, { header: 20, pad: 3, maxDepth: 3 }).every((c) => c.depth === 1)).toBe(true);
+  });
+
+  it('moves the keyboard cursor to the neighbour in the arrow’s direction', () => {
+    const cells = layoutMap(root, 400, 300, { header: 20, pad: 3, maxDepth: 3 });
+    const at = (name: string) => cells.findIndex((c) => c.node.name === name);
+    // big fills the left, x and the rest are stacked on the right.
+    expect(neighbour(cells, at('big'), 'ArrowRight')).toBe(at('x'));
+    expect(neighbour(cells, at('x'), 'ArrowLeft')).toBe(at('big'));
+    expect(neighbour(cells, at('x'), 'ArrowDown')).toBe(at('(2 smaller items)'));
+    expect(neighbour(cells, at('(2 smaller items)'), 'ArrowUp')).toBe(at('x'));
+    expect(neighbour(cells, at('big'), 'ArrowLeft')).toBeUndefined();
+  });
+
+  it('zooms into folders that hold something and into archives, not into files', () => {
+    expect(zoomable(root.children![0]!)).toBe(true);
+    expect(zoomable({ ...leaf('i', 5), kind: 'archive', archive: 'cpio+gzip' })).toBe(true);
+    expect(zoomable({ name: 'cut', path: '/d/cut', size: 5, files: 9, kind: 'dir', more: true })).toBe(true);
+    expect(zoomable({ name: 'empty', path: '/d/empty', size: 0, files: 0, kind: 'dir', children: [] })).toBe(false);
+    expect(zoomable(leaf('f', 5))).toBe(false);
   });
 });
