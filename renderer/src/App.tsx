@@ -7,6 +7,7 @@ import { CompareView } from './views/compare/CompareView';
 import { LabStatus } from './views/LabStatus';
 import { InspectView } from './views/inspect/InspectView';
 import { SettingsView } from './views/SettingsView';
+import { TourNavButton } from './views/tour/TourEntry';
 import { TourPanel } from './views/tour/TourPanel';
 
 const NAV: { view: View; label: string; key: string }[] = [
@@ -82,6 +83,7 @@ export function App() {
             </li>
           ))}
         </ul>
+        <TourNavButton />
       </nav>
       <main className="content">
         {!connected && (

@@ -5,6 +5,7 @@ import { DiskBar } from '../components/DiskBar';
 import { ReadinessMap } from '../components/ReadinessMap';
 import { useStream } from '../hooks';
 import { useLab } from '../store/lab-store';
+import { TourStartCard } from './tour/TourEntry';
 
 const SOURCE_WORDS: Record<DoctorReport['docker']['endpoint']['source'], string> = {
   setting: 'your setting',
@@ -95,6 +96,8 @@ export function LabStatus() {
           </button>
         </div>
       </header>
+
+      <TourStartCard />
 
       {statusError && (
         <div className="banner banner-error" role="alert">

@@ -102,7 +102,7 @@ export function SettingsView() {
           </label>
           <label className="field checkbox" htmlFor="ui-presenter">
             <input id="ui-presenter" type="checkbox" checked={draft.ui.presenter} onChange={(e) => setDraft({ ...draft, ui: { ...draft.ui, presenter: e.target.checked } })} />
-            <span>Presenter mode (larger type, higher contrast)</span>
+            <span>Presenter mode (larger type, higher contrast; Ctrl+Shift+P)</span>
           </label>
           <NumberField id="ui-refresh" label="Status refresh" unit="s" value={draft.ui.statusRefreshSeconds} min={1} max={3600} onChange={(statusRefreshSeconds) => setDraft({ ...draft, ui: { ...draft.ui, statusRefreshSeconds } })} />
         </div>
