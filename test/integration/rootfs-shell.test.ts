@@ -2,7 +2,7 @@
 // the real dockerd: the fixture ISO's initrd imported once, its busybox sh run with a TTY,
 // the tree as the kernel would unpack it (a symlink, a hard link, modes), the container gone
 // after close, unsubscribe and dispose, and a rootfs without a shell refused.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -228,6 +228,24 @@ describe.skipIf(skipReason !== undefined)(`rootfs shell${skipReason ? ` (skipped
     await expect(req(lab, 'shell.open', { file: ISO, path: '/boot' })).rejects.toMatchObject({ code: 'NOT_A_ROOTFS' });
     expect(docker(['images', '-q', '--filter', 'label=io.isolab.shell']).split('\n').filter(Boolean)).toHaveLength(1);
   }, 60_000);
+
+  it('isolab shell: commands piped in, their output alone on stdout, the shell\'s exit status, nothing left', () => {
+    // Built by `npm run build`, which the suite runs after (scripts/run-tests.mjs).
+    const isolab = (args: string[], input: string) =>
+      spawnSync(process.execPath, [path.join(ROOT, 'bin', 'isolab.cjs'), 'shell', ...args], { input, encoding: 'utf8', env: { ...process.env, ISOLAB_HOME: home, NO_COLOR: '1' }, timeout: 60_000 });
+    const r = isolab([ISO], 'cat /etc/VERSION\nstat -c %a /etc/shadow\nexit 4\n');
+    expect(r.stderr).toContain('opening a shell in /boot/initrd');
+    expect(r.stdout).toBe('isolab-fixture 1\n600\n');
+    expect(r.status).toBe(4);
+    expect(r.stderr).toContain('The shell exited with status 4');
+    // The end of what is piped in ends the shell.
+    const bare = isolab([path.join(ROOT, '.cache', 'fixture', 'initrd.cpio.bz2'), '/etc'], 'echo $((6*7))\n');
+    expect([bare.status, bare.stdout]).toEqual([0, '42\n']);
+    expect(shellContainers()).toEqual([]);
+    const refused = isolab([ISO, '/boot'], '');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('is not an archive or inside one');
+  }, 120_000);
 
   it('gives the Docker error with its hint when the engine does not answer', async () => {
     const l = createLab({ env: { ...process.env, ISOLAB_HOME: home, DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });

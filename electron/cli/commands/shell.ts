@@ -36,12 +36,14 @@ export function registerShell(program: Command): void {
         if (at >= 0) ctrl.abort();
       };
       let shellInput = (_keys: string) => {};
+      let onEnd = () => {};
       try {
         const where = p ?? (await defaultRootfs(lab, file));
         process.stderr.write(paint.dim(`isolab: opening a shell in ${where} (the first time, its tree is imported into Docker)…`) + '\n');
-        const opened = await shells.open(file, where);
+        // Commands piped in get `docker run -i`: no prompts, and their end is the shell's.
+        const opened = await shells.open(file, where, { tty: raw });
         const { shellId } = opened;
-        process.stderr.write(paint.dim(`isolab: Ctrl-] closes the shell and removes its container`) + '\n');
+        if (raw) process.stderr.write(paint.dim(`isolab: Ctrl-] closes the shell and removes its container`) + '\n');
         shellInput = (keys) => {
           try {
             shells.input(shellId, keys);
@@ -49,21 +51,36 @@ export function registerShell(program: Command): void {
             // Exited meanwhile: the output stream ends by itself.
           }
         };
+        onEnd = () => {
+          try {
+            shells.endInput(shellId);
+          } catch {
+            // Exited already.
+          }
+        };
         const fit = () => {
-          if (process.stdout.columns && process.stdout.rows) void shells.resize(shellId, process.stdout.columns, process.stdout.rows).catch(() => undefined);
+          if (raw && process.stdout.columns && process.stdout.rows) void shells.resize(shellId, process.stdout.columns, process.stdout.rows).catch(() => undefined);
         };
         fit();
         process.stdout.on('resize', fit);
         if (raw) stdin.setRawMode(true);
         stdin.on('data', onData);
+        stdin.once('end', onEnd);
         stdin.resume();
         try {
-          code = await shells.output(shellId, (chunk) => process.stdout.write(chunk), ctrl.signal);
+          code = await shells.output(
+            shellId,
+            (chunk) => process.stdout.write(chunk),
+            ctrl.signal,
+            // What ISO Lab says is not the shell's output: stderr, so a pipe gets only the latter.
+            (text) => process.stderr.write(process.stderr.isTTY ? text : text.replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '')),
+          );
         } finally {
           process.stdout.off('resize', fit);
         }
       } finally {
         stdin.off('data', onData);
+        stdin.off('end', onEnd);
         if (raw) stdin.setRawMode(false);
         stdin.pause();
         await shells.dispose();

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { LabError } from '../../../shared/errors';
-import { daemonMessage, OWNER_LABEL, removeContainer } from '../build/build-container';
+import { daemonMessage, FrameDemuxer, OWNER_LABEL, removeContainer } from '../build/build-container';
 import { SHELL_LABEL } from './rootfs-image';
 
 /**
@@ -19,6 +19,8 @@ export interface ShellContainerSpec {
   /** host:pid, like a build container's, for sweeping after a crash. */
   owner: string;
   hostname?: string;
+  /** false: `docker run -i` without `-t`, for commands piped in (the CLI); stdin's end then ends the shell. */
+  tty?: boolean;
 }
 
 export function shellContainerName(shellId: string): string {
@@ -33,7 +35,7 @@ export function shellContainerOptions(s: ShellContainerSpec): Docker.ContainerCr
     Cmd: [s.shell, '-l'],
     Env: ['TERM=xterm-256color', 'HOME=/root'],
     Hostname: s.hostname,
-    Tty: true,
+    Tty: s.tty !== false,
     OpenStdin: true,
     StdinOnce: true,
     AttachStdin: true,
@@ -47,7 +49,7 @@ export function shellContainerOptions(s: ShellContainerSpec): Docker.ContainerCr
 export class ShellContainer {
   private stream: Duplex | undefined;
   /** Keys typed between the subscription and the attach. */
-  private pending: string[] = [];
+  private pending: (string | null)[] = [];
   private started = false;
   private size: { cols: number; rows: number } | undefined;
   private removed: Promise<void> | undefined;
@@ -55,12 +57,13 @@ export class ShellContainer {
   private constructor(
     readonly id: string,
     private readonly container: Docker.Container,
+    private readonly tty: boolean,
   ) {}
 
   static async create(docker: Docker, spec: ShellContainerSpec): Promise<ShellContainer> {
     try {
       const c = await docker.createContainer(shellContainerOptions(spec));
-      return new ShellContainer(c.id, c);
+      return new ShellContainer(c.id, c, spec.tty !== false);
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === undefined) throw err;
       throw new LabError('SHELL_CREATE_FAILED', `The engine refused to create the shell container: ${daemonMessage(err)}`, 'check the engine\'s log; `docker ps -a` shows what is there');
@@ -76,8 +79,10 @@ export class ShellContainer {
       stream.once('close', resolve);
       stream.once('error', () => resolve());
     });
-    stream.on('data', onData);
-    for (const data of this.pending.splice(0)) stream.write(data);
+    // Without a TTY, stdout and stderr come multiplexed, as for a build container.
+    const demux = this.tty ? undefined : new FrameDemuxer(onData);
+    stream.on('data', (chunk: Buffer) => (demux ? demux.push(chunk) : onData(chunk)));
+    for (const data of this.pending.splice(0)) this.send(data);
     // Asked for before the start: with AutoRemove the container may be gone before a later ask.
     const exited = this.container.wait({ condition: 'next-exit' }).then(
       (r: { StatusCode?: number }) => r.StatusCode,
@@ -100,8 +105,20 @@ export class ShellContainer {
 
   write(data: string): void {
     if (this.removed) throw new LabError('SHELL_GONE', 'This shell has ended.', 'Open a new shell on the rootfs.');
-    if (this.stream) this.stream.write(data);
+    if (this.stream) this.send(data);
     else this.pending.push(data);
+  }
+
+  /** No more input: the shell reads EOF (without a TTY; with one, a Ctrl-D is what ends it). */
+  endInput(): void {
+    if (this.removed) return;
+    if (this.stream) this.send(null);
+    else this.pending.push(null);
+  }
+
+  private send(data: string | null): void {
+    if (data === null) this.stream!.end();
+    else this.stream!.write(data);
   }
 
   async resize(cols: number, rows: number): Promise<void> {

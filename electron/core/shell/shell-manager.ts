@@ -72,7 +72,8 @@ export class ShellManager {
     return this.sessions.size;
   }
 
-  async open(file: string, imagePath: string): Promise<ShellOpened> {
+  /** `tty: false` is for the CLI with commands piped in; the UI always has a terminal. */
+  async open(file: string, imagePath: string, opts: { tty?: boolean } = {}): Promise<ShellOpened> {
     if (this.disposed) throw new LabError('CLOSED', 'ISO Lab is shutting down.');
     const session = await this.opts.images.get(file);
     const rootfs = await locateRootfs(session, imagePath);
@@ -87,7 +88,7 @@ export class ShellManager {
     try {
       await this.sweep(docker).catch(() => undefined);
       result = await this.ensureImage(docker, key, rootfs);
-      container = await ShellContainer.create(docker, { shellId, image, shell: found.shell, owner: this.owner, hostname });
+      container = await ShellContainer.create(docker, { shellId, image, shell: found.shell, owner: this.owner, hostname, tty: opts.tty });
     } catch (err) {
       throw dockerError(err, endpoint);
     }
@@ -114,8 +115,11 @@ export class ShellManager {
     return { shellId, image, imported: result.imported, rootfs: rootfs.path, shell: found.shell, shellTarget: found.target, entries: result.entries, bytes: result.bytes, endpoint: endpoint.url, warnings };
   }
 
-  /** The note, then the TTY until the shell exits (its status is returned) or is closed; the container goes with the stream. */
-  async output(shellId: string, emit: (data: string | Buffer) => void, signal: AbortSignal): Promise<number | undefined> {
+  /**
+   * The note, then the TTY until the shell exits (its status is returned) or is closed; the
+   * container goes with the stream. The note and the exit line go to `note` when given (the CLI's stderr).
+   */
+  async output(shellId: string, emit: (data: string | Buffer) => void, signal: AbortSignal, note: (text: string) => void = emit): Promise<number | undefined> {
     const s = this.live(shellId);
     if (s.attached) throw new LabError('SHELL_BUSY', 'This shell is already shown elsewhere.', 'Close it there, or open another shell.');
     s.attached = true;
@@ -123,10 +127,10 @@ export class ShellManager {
     const onAbort = () => void this.close(shellId);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      emit(s.note);
+      note(s.note);
       const code = await s.container.run(emit);
       if (signal.aborted || s.closing) return undefined;
-      emit(`\r\n${dim(`The shell exited${code === undefined ? '' : ` with status ${code}`}; its container is removed.`)}\r\n`);
+      note(`\r\n${dim(`The shell exited${code === undefined ? '' : ` with status ${code}`}; its container is removed.`)}\r\n`);
       return code;
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -136,6 +140,10 @@ export class ShellManager {
 
   input(shellId: string, data: string): void {
     this.live(shellId).container.write(data);
+  }
+
+  endInput(shellId: string): void {
+    this.live(shellId).container.endInput();
   }
 
   async resize(shellId: string, cols: number, rows: number): Promise<void> {
