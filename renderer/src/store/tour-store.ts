@@ -28,6 +28,8 @@ interface TourState extends TourSettings {
   setCollapsed(collapsed: boolean): void;
   /** Closes the panel; the progress stays for the next time. */
   leave(): void;
+  /** The end: closed, and the next tour starts from the beginning. */
+  finish(): void;
   markDone(step: TourStep): void;
   setCheckout(checkout: string): void;
   setIso(iso: string): void;
@@ -57,6 +59,7 @@ export const useTour = create<TourState>((set, get) => ({
   },
   setCollapsed: (collapsed) => set({ collapsed }),
   leave: () => set({ active: false }),
+  finish: () => set({ ...TOUR_DEFAULTS }),
   markDone(step) {
     const done = get().done;
     if (!done.includes(step)) set({ done: [...done, step] });

@@ -152,13 +152,10 @@ export function TourDock({ facts }: { facts: TourFacts }) {
   };
 
   // The panel goes; the keyboard goes to what brings it back.
-  const close = () => {
-    leave();
+  const close = (end?: boolean) => {
+    if (end) useTour.getState().finish();
+    else leave();
     requestAnimationFrame(() => document.getElementById(NAV_ID)?.focus());
-  };
-  const finish = () => {
-    useTour.getState().markDone('minikube');
-    close();
   };
 
   return (
@@ -187,7 +184,7 @@ export function TourDock({ facts }: { facts: TourFacts }) {
           <button type="button" className="btn btn-small" onClick={() => setCollapsed(true)} aria-keyshortcuts="Escape" title="Collapse to a small pill (Esc); the tour stays where it is" data-testid="tour-collapse">
             Collapse
           </button>
-          <button type="button" className="btn btn-small" onClick={close} title="Close the tour; Take the tour resumes it here" data-testid="tour-leave">
+          <button type="button" className="btn btn-small" onClick={() => close()} title="Close the tour; Take the tour resumes it here" data-testid="tour-leave">
             Leave
           </button>
         </div>
@@ -205,7 +202,7 @@ export function TourDock({ facts }: { facts: TourFacts }) {
             </button>
             <span className="tour-keys">Alt+← / Alt+→<br />Esc collapses</span>
             {last ? (
-              <button type="button" className="btn btn-primary" onClick={finish} data-testid="tour-finish">
+              <button type="button" className="btn btn-primary" onClick={() => close(true)} data-testid="tour-finish">
                 Finish
               </button>
             ) : (
