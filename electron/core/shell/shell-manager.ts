@@ -78,10 +78,11 @@ export class ShellManager {
     const session = await this.opts.images.get(file);
     const rootfs = await locateRootfs(session, imagePath);
     const found = await findShell(session, rootfs);
+    // Before hashing a few hundred megabytes: is there an engine to import them into?
+    const { docker, endpoint, arch } = await this.connect();
     const key = await this.keyOf(session, rootfs);
     const image = rootfsRef(key);
     const hostname = await readHostname(session, rootfs);
-    const { docker, endpoint, arch } = await this.connect();
     const shellId = randomBytes(6).toString('hex');
     let container: ShellContainer;
     let result: ImportResult;

@@ -112,6 +112,13 @@ export class ShellSession {
     this.term.focus();
   }
 
+  /** Presenter mode's larger type, as the Boot console has it. */
+  setFontSize(px: number): void {
+    if (this.term.options.fontSize === px) return;
+    this.term.options.fontSize = px;
+    this.refit();
+  }
+
   /** Removes the container (resolves once it is gone) and frees the terminal. */
   async dispose(): Promise<void> {
     this.detach();

@@ -1,6 +1,7 @@
 import '@xterm/xterm/css/xterm.css';
 import { useEffect, useRef, useState } from 'react';
 import { useInspect } from '../../store/inspect-store';
+import { useLab } from '../../store/lab-store';
 import type { ShellSession } from '../../store/shell-session';
 import { shellPathFor, useShells, type ShellTab } from '../../store/shell-store';
 import '../../styles/shell.css';
@@ -44,10 +45,12 @@ function Elapsed({ since }: { since: number }) {
 
 function Terminal({ session }: { session: ShellSession }) {
   const host = useRef<HTMLDivElement>(null);
+  const presenter = useLab((s) => s.settings?.settings.ui.presenter ?? false);
   useEffect(() => {
     session.attach(host.current!);
     return () => session.detach();
   }, [session]);
+  useEffect(() => session.setFontSize(presenter ? 19 : 13), [session, presenter]);
   return <div ref={host} className="shell-term-host" onMouseDown={() => session.focus()} />;
 }
 
