@@ -20,7 +20,8 @@ export function togglePresenter(): void {
 export function usePresenterShortcut(): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.ctrlKey || e.metaKey) || !e.shiftKey || e.altKey || e.code !== 'KeyP') return;
+      if (!(e.ctrlKey || e.metaKey) || !e.shiftKey || e.altKey) return;
+      if (e.code !== 'KeyP' && e.key.toLowerCase() !== 'p') return;
       e.preventDefault();
       e.stopPropagation();
       if (!e.repeat) togglePresenter();
