@@ -6,6 +6,7 @@ import { useHighlight } from './highlight';
 import { PRESENTER_KEYS, togglePresenter } from './presenter';
 import { nextMove, STEPS, stepIndex, stepStatus, type TourFacts } from './progress';
 import { INTRO, STEP_TEXT } from './steps';
+import { ChangeAndCompare } from './ChangeAndCompare';
 import { IsoChoose, SampleAbout, TourAction } from './TourActions';
 import { showTarget, TARGETS } from './targets';
 
@@ -84,6 +85,7 @@ function StepView({ step, facts }: { step: TourStep; facts: TourFacts }) {
         {text.body}
       </p>
       {step === 'build' && facts.path === 'sample' && <SampleAbout />}
+      {step === 'minikube' && facts.path === 'sample' && facts.checkout && <ChangeAndCompare facts={facts} />}
       <div className={`tour-next${status === 'done' ? ' is-done' : ''}`} aria-live="polite">
         {status === 'done' && (
           <p className="tour-done" data-testid="tour-done">
