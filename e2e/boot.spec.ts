@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
+import { rpc as rpcCall } from './helpers/rpc';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
 /**
@@ -19,28 +19,7 @@ const BOOT_MS = 120_000;
 
 let served: Served;
 
-/** A contract call over the page's own protocol, for cleaning up behind the UI. */
-async function rpc(channel: string, args: unknown = {}): Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }> {
-  const res = await fetch(served.url, { redirect: 'manual' });
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const ws = new WebSocket(`${served.origin.replace('http', 'ws')}/rpc`, { headers: { cookie, origin: served.origin } });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  try {
-    const reply = new Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>((resolve) =>
-      ws.on('message', (d) => {
-        const m = JSON.parse(String(d)) as { t: string; id: number; ok: boolean; result?: unknown; error?: { code: string; message: string } };
-        if (m.t === 'res' && m.id === 1) resolve(m);
-      }),
-    );
-    ws.send(JSON.stringify({ t: 'req', id: 1, ch: channel, args }));
-    return await reply;
-  } finally {
-    ws.close();
-  }
-}
+const rpc = (channel: string, args: unknown = {}) => rpcCall(served, channel, args);
 
 /** qemu processes started for VMs of this run (their folder is under this ISOLAB_HOME). */
 function qemuProcesses(name?: string): string {

@@ -26,14 +26,20 @@ export class FileSource implements ByteSource {
     readonly size: number,
     readonly cacheKey: string,
     readonly description: string,
+    /** What the file was when opened: a rebuilt ISO at the same path has another stamp. */
+    readonly stamp: string,
   ) {}
+
+  static stampOf(st: { size: number; mtimeMs: number; ino: number }): string {
+    return `${st.size}:${st.mtimeMs}:${st.ino}`;
+  }
 
   static async open(file: string, description = file): Promise<FileSource> {
     const handle = await fs.open(file, 'r');
     try {
       const st = await handle.stat();
       const real = await fs.realpath(file);
-      return new FileSource(handle, file, st.size, `${real}:${st.size}:${st.mtimeMs}:${st.ino}`, description);
+      return new FileSource(handle, file, st.size, `${real}:${st.size}:${st.mtimeMs}:${st.ino}`, description, FileSource.stampOf(st));
     } catch (err) {
       await handle.close();
       throw err;

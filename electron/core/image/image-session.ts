@@ -88,6 +88,11 @@ export class ImageSession {
     }
   }
 
+  /** Size, mtime and inode of the file when it was opened. */
+  get stamp(): string {
+    return this.src.stamp;
+  }
+
   async close(): Promise<void> {
     const opened = await Promise.allSettled(this.archives.values());
     await Promise.all(opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
