@@ -183,6 +183,7 @@ test('the guided tour with the sample: build, inspect, boot, log in, minikube, t
     await expect(page.getByTestId('summary-added')).toContainText('0 added');
     await expect(page.getByTestId('summary-removed')).toContainText('0 removed');
     await expect(page.locator('[data-testid="change"][data-path="/boot/initrd/etc/VERSION"]')).toContainText('size');
+    await page.getByTestId('diff-summary').evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await shot(page, '6-compare');
   });
 
