@@ -1,9 +1,10 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rpc } from './helpers/rpc';
+import { pickerGo } from './helpers/picker';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
 // The whole guided tour with the Hello ISO sample, as a newcomer clicks through it: create the
@@ -46,14 +47,6 @@ const row = (page: Page, p: string) => page.locator(`[role="treeitem"][data-path
 const rows = (page: Page) => page.locator('.xterm-rows');
 const shot = (page: Page, name: string) => page.screenshot({ path: path.join(shots, `tour-${name}.png`) });
 
-async function pickerGo(dialog: Locator, where: string) {
-  await expect(dialog).toBeVisible();
-  const field = dialog.getByTestId('picker-path');
-  await expect(field).toHaveValue(/\/$/);
-  await expect(dialog.getByTestId('picker-list')).toHaveAttribute('aria-busy', 'false');
-  await field.fill(where);
-  await field.press('Enter');
-}
 
 /** Starts the build shown on the Build screen with the local base image, and waits for its result. */
 async function buildSample(page: Page, opts: { screenshot?: string } = {}) {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pickerGo } from './helpers/picker';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
 // The guided tour on the own-ISO path, as far as the Boot step (no VM is booted here), and
@@ -36,15 +37,6 @@ function savedSettings(home: string): { tour?: { step?: string; active?: boolean
   }
 }
 
-/** Types a path in the in-app picker once it has listed its start folder (else the listing overwrites it). */
-async function pickerGo(dialog: Locator, where: string) {
-  await expect(dialog).toBeVisible();
-  const field = dialog.getByTestId('picker-path');
-  await expect(field).toHaveValue(/\/$/);
-  await expect(dialog.getByTestId('picker-list')).toHaveAttribute('aria-busy', 'false');
-  await field.fill(where);
-  await field.press('Enter');
-}
 
 async function chooseFixtureIso(page: Page) {
   const dialog = page.getByTestId('open-dialog');
@@ -119,8 +111,6 @@ test('the tour with an own ISO: Inspect, then Boot; it points, shows, collapses,
     await expect(dock.getByTestId('tour-done')).toBeVisible();
     await expect(stepperItem(dock, 'inspect')).toHaveAttribute('data-status', 'done');
     await expect(page.getByTestId('boot-this-iso')).toHaveAttribute('data-tour-lit', '');
-    mkdirSync(shots, { recursive: true });
-    await page.screenshot({ path: path.join(shots, 'tour-inspect.png') });
   });
 
   await test.step('Alt+→ goes to Boot; Next and Alt+← walk the steps; Show me goes to the control', async () => {
