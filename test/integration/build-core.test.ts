@@ -70,7 +70,9 @@ describe('recipes and auto', () => {
     const today = r.recipes.find((v) => v.id === 'minikube')!;
     expect(today).toMatchObject({ arch: 'aarch64', image: 'gcr.io/k8s-minikube/buildroot-image', output: 'out/minikube-arm64.iso', archOptions: ['x86_64', 'aarch64'] });
     expect(today.dockerRun).toMatch(/--volume buildroot-cache:\/var\/cache\/buildroot --volume \/tmp .* gcr\.io\/k8s-minikube\/buildroot-image \/bin\/bash -lc '\/usr\/bin\/make minikube-iso-aarch64'$/);
-    expect(r.recipes.map((v) => v.id)).toEqual(['minikube', 'minikube-2019', 'custom']);
+    expect(r.recipes.map((v) => v.id)).toEqual(['minikube', 'minikube-2019', 'hello', 'custom']);
+    // The sample's recipe is offered too, for its own layout: x86_64 only, out/hello.iso.
+    expect(r.recipes.find((v) => v.id === 'hello')).toMatchObject({ arch: 'x86_64', archOptions: ['x86_64'], output: 'out/hello.iso' });
     const pre = PreflightResult.parse(await req(lab(), 'build.preflight', { checkout: dir, arch: 'aarch64' }));
     expect(pre.recipe?.id).toBe('minikube');
     expect(pre.autoWhy).toMatch(/today's minikube layout/);
