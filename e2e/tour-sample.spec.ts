@@ -149,9 +149,11 @@ test('the guided tour with the sample: build, inspect, boot, log in, minikube, t
     await expect(dock.getByTestId('tour-change')).toBeVisible();
     await shot(page, '5-minikube');
     const vm = page.locator(`[data-testid="vm-row"][data-name="${vmName}"]`);
-    // The sample has no ACPI daemon: power it off rather than wait for the stop timeout.
-    await vm.getByTestId('vm-force-off').click();
-    await expect(vm).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+    // The sample loads the ACPI button driver and runs acpid: Stop shuts it down cleanly,
+    // well before the stop timeout (20 s) would power it off.
+    await vm.getByTestId('vm-stop').click();
+    await expect(vm).toHaveAttribute('data-state', 'stopped', { timeout: 15_000 });
+    await expect(vm.getByTestId('vm-stop-reason')).toContainText('ACPI power button');
   });
 
   await test.step('change a file of the overlay, build again, and compare with the build before', async () => {

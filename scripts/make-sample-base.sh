@@ -5,7 +5,8 @@
 # .cache/debs. Online, the sample's builder/Dockerfile installs the same from Debian.
 #
 # Usage: bash scripts/make-sample-base.sh      Env: SAMPLE_BASE_IMAGE (default isolab-sample-base:bookworm)
-# Prints the image name as the last line of stdout. Nothing happens when the image exists.
+# Prints the image name as the last line of stdout. Nothing happens when the image exists
+# with this script's CONTENT label (change it when what goes in changes).
 set -euo pipefail
 umask 022
 
@@ -13,6 +14,7 @@ SELF="${BASH_SOURCE[0]}"
 [[ $SELF == */* ]] || SELF="./$SELF"
 PROJECT_ROOT="$(cd "${SELF%/*}/.." && pwd)"
 IMAGE="${SAMPLE_BASE_IMAGE:-isolab-sample-base:bookworm}"
+CONTENT="vmlinuz+button,evdev"
 log() { echo "make-sample-base: $*" >&2; }
 die() {
   log "$*"
@@ -20,7 +22,8 @@ die() {
 }
 
 docker version >/dev/null 2>&1 || die "Docker does not answer: bash scripts/ensure-dockerd.sh"
-if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+have="$(docker image inspect -f '{{ index .Config.Labels "io.isolab.sample-base" }}' "$IMAGE" 2>/dev/null || true)"
+if [[ $have == "$CONTENT" ]]; then
   log "$IMAGE exists"
   echo "$IMAGE"
   exit 0
@@ -36,12 +39,14 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/isolab-sample-base.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-# Only the kernel image: the sample boots without modules.
-dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$WORK" --wildcards './boot/vmlinuz-*'
-KFILE="$(basename "$(ls -1 "$WORK"/boot/vmlinuz-* | head -n1)")"
-printf 'FROM %s\nCOPY %s /boot/%s\n' "$BASE" "$KFILE" "$KFILE" >"$WORK/Dockerfile"
-mv "$WORK/boot/$KFILE" "$WORK/$KFILE"
-rmdir "$WORK/boot"
+# The kernel image, and the two modules the sample loads for the ACPI power button: what
+# builder/Dockerfile keeps of linux-image-amd64 when it installs it online.
+mkdir -p "$WORK/root"
+dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$WORK/root" --wildcards './boot/vmlinuz-*' \
+  './lib/modules/*/kernel/drivers/acpi/button.ko' './lib/modules/*/kernel/drivers/input/evdev.ko'
+# Debian's /lib is a link to usr/lib: a lib/ folder in the COPY would replace the link.
+mv "$WORK/root/lib" "$WORK/root/usr-lib" && mkdir -p "$WORK/root/usr" && mv "$WORK/root/usr-lib" "$WORK/root/usr/lib"
+printf 'FROM %s\nCOPY root/ /\nLABEL io.isolab.sample-base="%s"\n' "$BASE" "$CONTENT" >"$WORK/Dockerfile"
 log "building $IMAGE from $BASE with $(basename "$DEB")"
 docker build -q -t "$IMAGE" "$WORK" >/dev/null
 echo "$IMAGE"

@@ -67,6 +67,16 @@ KVER=$(basename "$KERNEL" | sed 's/^vmlinuz-//')
 msg linux "$KVER" "Installing to images directory"
 cp "$KERNEL" "$ISO_ROOT/boot/bzImage"
 
+# The ACPI power button (button.ko) and its input events (evdev.ko), so "Stop" (QEMU's
+# system_powerdown, VirtualBox's acpipowerbutton) powers the system off through acpid.
+for m in drivers/acpi/button.ko drivers/input/evdev.ko; do
+  f=$(ls -1 /lib/modules/*/kernel/$m 2>/dev/null | head -n1 || true)
+  if [[ -n $f ]]; then
+    mkdir -p "$ROOTFS/lib/modules"
+    cp "$f" "$ROOTFS/lib/modules/"
+  fi
+done
+
 echo ">>>   Copying overlay overlay"
 cp -R overlay/. "$ROOTFS/"
 rm -f "$ROOTFS/root/.keep"

@@ -84,6 +84,11 @@ describe('Hello ISO: build, boot, change, rebuild, compare', () => {
     expect(info.initrds[0]?.format).toMatch(/gzip/);
     const version = isolab(['cat', iso, '/boot/initrd/etc/VERSION']);
     expect(version.out).toBe('Hello ISO 1\n');
+    // The power button's driver, for a clean ACPI shutdown.
+    expect((JSON.parse(isolab(['ls', iso, '/boot/initrd/lib/modules', '--json']).out) as { path: string }[]).map((e) => e.path)).toEqual([
+      '/boot/initrd/lib/modules/button.ko',
+      '/boot/initrd/lib/modules/evdev.ko',
+    ]);
     const shadow = JSON.parse(isolab(['ls', iso, '/boot/initrd/etc/shadow', '--json']).out) as { mode: number }[];
     expect(shadow[0]!.mode & 0o7777).toBe(0o600);
   }, 900_000);
