@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pickerGo } from './helpers/picker';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
 // The Build screen against the real dockerd, with the fixture checkout (recipes/fixture):
@@ -55,14 +56,8 @@ async function setUp(page: Page, checkout: string, opts: { env?: string; command
 
   await page.getByTestId('choose-checkout').click();
   const dialog = page.getByTestId('folder-dialog');
-  await expect(dialog).toBeVisible();
-  const field = dialog.getByTestId('picker-path');
-  // The picker lists its start folder first; typing before that lands in a field about to change.
-  await expect(field).toHaveValue(/\/$/);
-  await expect(dialog.getByTestId('picker-list')).toHaveAttribute('aria-busy', 'false');
-  await field.fill(checkout);
-  await field.press('Enter');
-  await expect(field).toHaveValue(`${checkout}/`);
+  await pickerGo(dialog, checkout);
+  await expect(dialog.getByTestId('picker-path')).toHaveValue(`${checkout}/`);
   await expect(dialog.locator('[role="option"][data-name="Makefile"]')).toBeVisible();
   await dialog.getByTestId('picker-choose').click();
   await expect(dialog).toBeHidden();

@@ -1,8 +1,9 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildVariant, fixtureIso, unpackFixture, type Variant } from '../test/helpers/fixture-variant';
+import { pickerGo } from './helpers/picker';
 import { startServe, type Served } from './helpers/serve';
 
 let dir: string;
@@ -29,12 +30,6 @@ test.afterEach(async () => {
 
 const change = (page: Page, p: string) => page.locator(`[data-testid="change"][data-path="${p}"]`);
 
-/** The picker lists its start folder first; typing before that lands in a field about to change. */
-async function pickerReady(dialog: Locator) {
-  await expect(dialog.getByTestId('picker-path')).toHaveValue(/\/$/);
-  await expect(dialog.getByTestId('picker-list')).toHaveAttribute('aria-busy', 'false');
-}
-
 test('compares two images: the summary, then exactly the changed files', async ({ page }) => {
   test.setTimeout(120_000);
   await page.goto(served.url);
@@ -44,9 +39,7 @@ test('compares two images: the summary, then exactly the changed files', async (
   await test.step('A with the picker, B typed', async () => {
     await page.getByTestId('compare-pick-a').click();
     const dialog = page.getByTestId('open-dialog');
-    await pickerReady(dialog);
-    await dialog.getByTestId('picker-path').fill(dir);
-    await dialog.getByTestId('picker-path').press('Enter');
+    await pickerGo(dialog, dir);
     const option = dialog.locator('[role="option"][data-name="before.iso"]');
     await expect(option).toHaveClass(/openable/);
     await option.click();

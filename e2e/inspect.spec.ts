@@ -1,9 +1,10 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { pickerGo } from './helpers/picker';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
 const fixtureDir = path.join(projectRoot, '.cache', 'fixture');
@@ -30,21 +31,12 @@ test.afterEach(async () => {
 const row = (page: Page, p: string) => page.locator(`[role="treeitem"][data-path="${p}"]`);
 const tree = (page: Page) => page.getByTestId('tree');
 
-/** The picker lists its start folder first; typing before that lands in a field about to change. */
-async function pickerReady(dialog: Locator) {
-  await expect(dialog.getByTestId('picker-path')).toHaveValue(/\/$/);
-  await expect(dialog.getByTestId('picker-list')).toHaveAttribute('aria-busy', 'false');
-}
-
 /** Opens a file through the in-app picker: type its folder, then choose it in the list. */
 async function openWithPicker(page: Page, folder: string, name: string) {
   await page.getByTestId('open-button').click();
   const dialog = page.getByTestId('open-dialog');
-  await expect(dialog).toBeVisible();
-  await pickerReady(dialog);
+  await pickerGo(dialog, folder);
   const field = dialog.getByTestId('picker-path');
-  await field.fill(folder);
-  await field.press('Enter');
   await expect(field).toHaveValue(folder.replace(/\/?$/, '/'));
   const option = dialog.locator(`[role="option"][data-name="${name}"]`);
   await expect(option).toHaveClass(/openable/);
@@ -199,9 +191,7 @@ test('browses the fixture ISO and its initrd like folders', async ({ page }) => 
     await page.getByTestId('extract-button').click();
     const picker = page.getByTestId('folder-dialog');
     await expect(picker).toBeVisible();
-    await pickerReady(picker);
-    await picker.getByTestId('picker-path').fill(dest);
-    await picker.getByTestId('picker-path').press('Enter');
+    await pickerGo(picker, dest);
     await expect(picker.getByTestId('picker-path')).toHaveValue(dest + '/');
     await picker.getByTestId('picker-choose').click();
     const report = page.getByTestId('extract-report');
@@ -220,9 +210,7 @@ test('opens the bare initrd by typing its path, and lists recent images', async 
   const dialog = page.getByTestId('open-dialog');
   // The picker traps the focus and starts in the path field.
   await expect(dialog.getByTestId('picker-path')).toBeFocused();
-  await pickerReady(dialog);
-  await dialog.getByTestId('picker-path').fill(fixtureInitrd);
-  await dialog.getByTestId('picker-path').press('Enter');
+  await pickerGo(dialog, fixtureInitrd);
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId('image-name')).toHaveText('initrd.cpio.bz2');
   await expect(page.getByTestId('image-summary')).toContainText('cpio+bzip2');
@@ -274,9 +262,7 @@ test('?image= opens an image directly; failures and dropped files explain themse
   writeFileSync(junk, 'just some text\n'.repeat(100));
   await page.getByTestId('open-button').click();
   const dialog = page.getByTestId('open-dialog');
-  await pickerReady(dialog);
-  await dialog.getByTestId('picker-path').fill(junk);
-  await dialog.getByTestId('picker-path').press('Enter');
+  await pickerGo(dialog, junk);
   await expect(dialog.getByTestId('open-error')).toContainText('neither an ISO 9660 image');
   await expect(dialog.getByTestId('open-error')).toContainText('ISO Lab opens .iso files');
   // A folder that does not exist.

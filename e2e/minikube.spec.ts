@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
+import { rpc as rpcCall } from './helpers/rpc';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
 // A stand-in minikube on PATH (the real one cannot run here): it prints what it was asked.
@@ -14,17 +14,7 @@ chmodSync(path.join(bin, 'minikube'), 0o755);
 let served: Served;
 let iso = '';
 
-async function rpc(channel: string, args: unknown): Promise<{ ok: boolean; error?: { message: string } }> {
-  const res = await fetch(served.url, { redirect: 'manual' });
-  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const ws = new WebSocket(`${served.origin.replace('http', 'ws')}/rpc`, { headers: { cookie, origin: served.origin } });
-  await new Promise((r) => ws.once('open', r));
-  const reply = new Promise<{ ok: boolean; error?: { message: string } }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
-  ws.send(JSON.stringify({ t: 'req', id: 1, ch: channel, args }));
-  const out = await reply;
-  ws.close();
-  return out;
-}
+const rpc = (channel: string, args: unknown) => rpcCall(served, channel, args);
 
 test.beforeAll(async () => {
   iso = execFileSync('bash', [path.join(projectRoot, 'scripts', 'make-fixture-iso.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!;
