@@ -135,16 +135,16 @@ function helloSample(checkout: string, det: Detection | undefined): ResolvedReci
   };
 }
 
+/** The recipes with a fixed layout; custom starts from whichever of these the checkout looks like. */
+const NAMED: Record<Exclude<RecipeId, 'custom'>, (checkout: string, arch: Arch, det: Detection | undefined) => ResolvedRecipe> = {
+  minikube: minikubeToday,
+  'minikube-2019': (checkout, _arch, det) => minikube2019(checkout, det),
+  hello: (checkout, _arch, det) => helloSample(checkout, det),
+};
+
 /** Starts from what the checkout looks like, so "custom" is a tweak of the detected recipe. */
 function customBase(checkout: string, arch: Arch, det: Detection | undefined): ResolvedRecipe {
-  const from =
-    det?.recipe === 'minikube'
-      ? minikubeToday(checkout, arch, det)
-      : det?.recipe === 'minikube-2019'
-        ? minikube2019(checkout, det)
-        : det?.recipe === 'hello'
-          ? helloSample(checkout, det)
-          : undefined;
+  const from = det?.recipe && det.recipe !== 'custom' ? NAMED[det.recipe](checkout, arch, det) : undefined;
   const slug = path.basename(checkout).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'checkout';
   return {
     id: 'custom',
@@ -196,14 +196,7 @@ function applyOverrides(r: ResolvedRecipe, c: CustomRecipe | undefined): Resolve
 
 export function recipeFor(id: RecipeId, checkout: string, arch: Arch | undefined, det: Detection | undefined, custom?: CustomRecipe): ResolvedRecipe {
   const a = arch ?? 'x86_64';
-  const base =
-    id === 'minikube'
-      ? minikubeToday(checkout, a, det)
-      : id === 'minikube-2019'
-        ? minikube2019(checkout, det)
-        : id === 'hello'
-          ? helloSample(checkout, det)
-          : customBase(checkout, a, det);
+  const base = id === 'custom' ? customBase(checkout, a, det) : NAMED[id](checkout, a, det);
   if (!base.archOptions.includes(a)) {
     throw new LabError(
       'BUILD_ARCH_UNSUPPORTED',
