@@ -41,11 +41,10 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/isolab-sample-base.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 # The kernel image, and the two modules the sample loads for the ACPI power button: what
 # builder/Dockerfile keeps of linux-image-amd64 when it installs it online.
-mkdir -p "$WORK/root"
-dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$WORK/root" --wildcards './boot/vmlinuz-*' \
-  './lib/modules/*/kernel/drivers/acpi/button.ko' './lib/modules/*/kernel/drivers/input/evdev.ko'
 # Debian's /lib is a link to usr/lib: a lib/ folder in the COPY would replace the link.
-mv "$WORK/root/lib" "$WORK/root/usr-lib" && mkdir -p "$WORK/root/usr" && mv "$WORK/root/usr-lib" "$WORK/root/usr/lib"
+mkdir -p "$WORK/root"
+dpkg-deb --fsys-tarfile "$DEB" | tar -x -C "$WORK/root" --transform 's,^\./lib/,./usr/lib/,' --wildcards './boot/vmlinuz-*' \
+  './lib/modules/*/kernel/drivers/acpi/button.ko' './lib/modules/*/kernel/drivers/input/evdev.ko'
 printf 'FROM %s\nCOPY root/ /\nLABEL io.isolab.sample-base="%s"\n' "$BASE" "$CONTENT" >"$WORK/Dockerfile"
 log "building $IMAGE from $BASE with $(basename "$DEB")"
 docker build -q -t "$IMAGE" "$WORK" >/dev/null

@@ -10,10 +10,9 @@ import type { TourFacts } from './progress';
 export function ChangeAndCompare({ facts }: { facts: TourFacts }) {
   const out = `${facts.checkout.replace(/\/+$/, '')}/out`;
   const compare = () => {
-    useCompare.getState().setPath('a', `${out}/hello.previous.iso`);
-    useCompare.getState().setPath('b', `${out}/hello.iso`);
     useLab.getState().setView('compare');
-    useCompare.getState().compare();
+    // compare() takes the pair into the A and B fields as it starts.
+    useCompare.getState().compare(`${out}/hello.previous.iso`, `${out}/hello.iso`);
   };
   return (
     <section className="tour-sample" data-testid="tour-change">
