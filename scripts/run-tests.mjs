@@ -1,5 +1,5 @@
-// The project's one test command: builds, runs every suite (Vitest, then Playwright in
-// Chromium), and ends with a single total line over all of them for CI to read.
+// The project's one test command: builds, runs every suite (the type checker, Vitest, then
+// Playwright in Chromium), and ends with a single total line over all of them for CI to read.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +26,12 @@ if (run(process.execPath, [path.join(root, 'scripts', 'build.mjs')]) !== 0) {
 
 const only = process.argv[2];
 const suites = [];
+// The type checker is a suite of its own: a channel without a handler or a wrong type fails
+// here even when every test passes.
+if (!only || only === 'types') {
+  const code = run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  suites.push(['tsc --noEmit', code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0, note: 'type errors above' }]);
+}
 if (!only || only === 'unit') {
   run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile=${path.join(results, 'vitest.json')}`]);
   suites.push(['vitest', readVitest(path.join(results, 'vitest.json'))]);
