@@ -3,6 +3,7 @@ import type { LabErrorShape } from '../../../shared/errors';
 import type { EntryView, ImageInfo, IndexProgress } from '../../../shared/image';
 import type { RecentItem } from '../../../shared/settings';
 import { api } from '../api/lab-api';
+import { editedChildren, type EditOverlay } from './edit-overlay';
 
 /**
  * State of the Inspect screen. The tree is kept in mutable maps (a folder can hold 100,000
@@ -22,6 +23,8 @@ export interface TreeNode {
   index?: IndexProgress;
   /** The archive was indexed in this session (its summary, when the core sent one). */
   indexed?: IndexProgress;
+  /** Not in the image: an entry the edit added (Edit mode puts it here so the tree can select and fold it). */
+  synthetic?: boolean;
 }
 
 export interface OpenImage {
@@ -488,8 +491,8 @@ export const useInspect = create<InspectState>((set, get) => {
   };
 });
 
-/** The rows the tree shows: expanded folders' children, depth first, plus status rows. */
-export function visibleRows(nodes: Map<string, TreeNode>, expanded: Set<string>): Row[] {
+/** The rows the tree shows: expanded folders' children, depth first, plus status rows; in Edit mode, as the edit has them. */
+export function visibleRows(nodes: Map<string, TreeNode>, expanded: Set<string>, overlay?: EditOverlay): Row[] {
   const rows: Row[] = [];
   const walk = (path: string, depth: number) => {
     const n = nodes.get(path);
@@ -501,7 +504,7 @@ export function visibleRows(nodes: Map<string, TreeNode>, expanded: Set<string>)
       rows.push({ kind: 'status', path, depth, line: 0 });
       return;
     }
-    const kids = n.children;
+    const kids = overlay ? editedChildren(overlay, path, n.children) : n.children;
     if (!kids) return;
     for (let i = 0; i < kids.length; i++) {
       const child = kids[i]!;
