@@ -14,6 +14,7 @@ import {
 import { DoctorReport } from './doctor';
 import { EntryView, ExtractProgress, HostEntry, ImageInfo, IndexProgress, KernelCard } from './image';
 import { diffEvents, diffRequests } from './diff';
+import { remasterEvents, remasterRequests } from './remaster';
 import { sampleRequests } from './sample';
 import { HostPath, InImage, None } from './schemas';
 import { RecentItem, SettingsPatch, SettingsState } from './settings';
@@ -107,6 +108,7 @@ export const requests = {
   ...diffRequests,
   ...sizeMapRequests,
   ...sampleRequests,
+  ...remasterRequests,
 } as const;
 
 /**
@@ -139,6 +141,7 @@ export const events = {
   'vm.minikubeRun': { kind: 'text', args: z.object({ iso: HostPath }).strict(), data: z.string() },
   ...shellEvents,
   ...diffEvents,
+  ...remasterEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;

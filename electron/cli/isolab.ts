@@ -8,6 +8,7 @@ import { registerDoctor } from './commands/doctor';
 import { registerExtract } from './commands/extract';
 import { registerInfo } from './commands/info';
 import { registerLs } from './commands/ls';
+import { registerRemaster } from './commands/remaster';
 import { registerSample } from './commands/sample';
 import { registerServe } from './commands/serve';
 import { registerShell } from './commands/shell';
@@ -28,6 +29,7 @@ function buildProgram(): Command {
   registerCat(program);
   registerExtract(program);
   registerDiff(program);
+  registerRemaster(program);
   registerBuild(program);
   registerSample(program);
   registerServe(program);

@@ -2,6 +2,7 @@ import { BuildManager } from './build/build-manager';
 import { eventHandlers, requestHandlers } from './handlers';
 import { ImageRegistry } from './image/registry';
 import { labPaths, type LabPaths } from './paths';
+import { EditManager } from './remaster/edit-manager';
 import { Dispatcher } from './rpc/dispatcher';
 import { SettingsStore } from './settings/store';
 import { ShellManager } from './shell/shell-manager';
@@ -31,6 +32,7 @@ export function createLab(
     builds: new BuildManager({ paths, env, dockerHost }),
     vms: new VmManager({ paths, env, defaults: async () => (await settings.get()).vm, adopt: opts.adoptVms !== false }),
     shells: new ShellManager({ images, env, dockerHost }),
+    edits: new EditManager({ dataDir: paths.dataDir, images, env }),
     env,
   });
 }

@@ -13,13 +13,14 @@ import { ImageRegistry } from '../../electron/core/image/registry';
 import { SettingsStore } from '../../electron/core/settings/store';
 import { ShellManager } from '../../electron/core/shell/shell-manager';
 import { VmManager } from '../../electron/core/vm/vm-manager';
+import { EditManager } from '../../electron/core/remaster/edit-manager';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function ctx(): LabContext {
   const home = mkdtempSync(path.join(os.tmpdir(), 'isolab-disp-'));
   const paths = { configDir: path.join(home, 'config'), dataDir: path.join(home, 'data'), cacheDir: path.join(home, 'cache') };
-  return { version: 'test', paths, settings: new SettingsStore(paths.configDir), images: new ImageRegistry(paths.cacheDir), builds: new BuildManager({ paths, env: {} }), vms: new VmManager({ paths, env: {}, defaults: async () => ({ driver: 'qemu', cpus: 2, memoryMb: 2000, diskMb: 20000 }), adopt: false }), shells: new ShellManager({ images: new ImageRegistry(paths.cacheDir), env: {} }), env: {} };
+  return { version: 'test', paths, settings: new SettingsStore(paths.configDir), images: new ImageRegistry(paths.cacheDir), builds: new BuildManager({ paths, env: {} }), vms: new VmManager({ paths, env: {}, defaults: async () => ({ driver: 'qemu', cpus: 2, memoryMb: 2000, diskMb: 20000 }), adopt: false }), shells: new ShellManager({ images: new ImageRegistry(paths.cacheDir), env: {} }), edits: new EditManager({ dataDir: paths.dataDir, images: new ImageRegistry(paths.cacheDir) }), env: {} };
 }
 
 function make(overrides: { aborted?: () => void } = {}) {

@@ -4,6 +4,7 @@ import { diffEventHandlers, diffRequestHandlers } from './diff';
 import { hostList } from './host';
 import { imageExtract, imageFind, imageIndex, imageInfoHandler, imageKernel, imageList, imageRead, imageResolve, imageStat } from './image';
 import { labDoctor, labInfo, labStatus } from './lab';
+import { remasterEventHandlers, remasterRequestHandlers } from './remaster';
 import { sampleRequestHandlers } from './sample';
 import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
 import { shellEventHandlers, shellRequestHandlers } from './shell';
@@ -49,6 +50,7 @@ export const requestHandlers: RequestHandlers = {
   ...diffRequestHandlers,
   ...sizeMapRequestHandlers,
   ...sampleRequestHandlers,
+  ...remasterRequestHandlers,
 };
 
 export const eventHandlers: EventHandlers = {
@@ -61,4 +63,5 @@ export const eventHandlers: EventHandlers = {
   'vm.minikubeRun': vmMinikubeRun,
   ...shellEventHandlers,
   ...diffEventHandlers,
+  ...remasterEventHandlers,
 };

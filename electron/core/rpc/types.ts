@@ -8,6 +8,7 @@ import type {
 import type { BuildManager } from '../build/build-manager';
 import type { ImageRegistry } from '../image/registry';
 import type { LabPaths } from '../paths';
+import type { EditManager } from '../remaster/edit-manager';
 import type { SettingsStore } from '../settings/store';
 import type { ShellManager } from '../shell/shell-manager';
 import type { VmManager } from '../vm/vm-manager';
@@ -24,6 +25,8 @@ export interface LabContext {
   vms: VmManager;
   /** Rootfs shells: containers that live as long as their output stream, removed on dispose. */
   shells: ShellManager;
+  /** ISO edits (remaster): kept in the data folder, shared by every window and tab. */
+  edits: EditManager;
   env: NodeJS.ProcessEnv;
 }
 
