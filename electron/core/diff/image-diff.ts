@@ -4,6 +4,7 @@ import type { NodeEntry } from '../image/entry';
 import type { ImageSession, Located } from '../image/image-session';
 import { imageInfo, mapLimit } from '../image/inspect';
 import { splitImagePath } from '../image/paths';
+import { sameBootMeaning } from './boot-layout';
 import { sha256Of } from './hash';
 import { comparePaths, compareTrees, isoTime, treeBytes, type Tree } from './tree-diff';
 import { cancelledDiff, walkTree } from './walk';
@@ -201,12 +202,17 @@ export async function diffImages(a: ImageSession, b: ImageSession, opts: DiffOpt
       found.push({ path: under(plan.path, key), level: plan.path, kind: 'added', type: e.type, fields: [], b: toDiffEntry(e, pathIn(sb, key), { sha256: hashes.get(key)?.b, archive: await archiveOf(sb, key) }) });
     }
     const children: Plan[] = [];
+    const relaidOut: string[] = [];
     for (const c of d.common) {
       const ea = sa.tree.get(c.key)!;
       const eb = sb.tree.get(c.key)!;
       const h = hashes.get(c.key);
       const fields: FieldChange[] = [...c.fields];
-      const contentChanged = ea.type === 'file' && eb.type === 'file' && (ea.size !== eb.size || (h?.a !== undefined && h.a !== h.b));
+      let contentChanged = ea.type === 'file' && eb.type === 'file' && (ea.size !== eb.size || (h?.a !== undefined && h.a !== h.b));
+      if (contentChanged && plan.path === '/' && a.kind === 'iso' && b.kind === 'iso' && (await sameBootMeaning(a, b, c.key, ea, eb))) {
+        contentChanged = false;
+        relaidOut.push(c.key);
+      }
       if (contentChanged && h?.a && h.b) fields.push({ field: 'sha256', before: h.a, after: h.b });
       let formats: { a?: string; b?: string } = {};
       if (contentChanged) {
@@ -234,6 +240,9 @@ export async function diffImages(a: ImageSession, b: ImageSession, opts: DiffOpt
         a: toDiffEntry(ea, pathIn(sa, c.key), { sha256: h?.a, archive: formats.a }),
         b: toDiffEntry(eb, pathIn(sb, c.key), { sha256: h?.b, archive: formats.b }),
       });
+    }
+    if (relaidOut.length) {
+      warnings.push(`${relaidOut.join(' and ')} differ only in block addresses (the El Torito catalog and the boot info table every ISO writer fills in anew): not counted as changes.`);
     }
     found.sort((x, y) => comparePaths(x.path, y.path));
     if (changes.length + found.length > maxChanges) truncated = true;

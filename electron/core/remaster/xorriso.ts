@@ -91,6 +91,9 @@ export async function xorrisoWrite(exe: string, w: XorrisoWrite): Promise<void> 
     '-return_with', 'SORRY', '32',
     '-indev', w.input,
     '-outdev', w.output,
+    // A file is "overwriteable media" to xorriso, which would start the image at block 32
+    // behind an emulated table of contents; a plain image starts at block 0 like the input.
+    '-compliance', 'no_emul_toc',
     '-boot_image', 'any', 'replay',
     '-iso_rr_pattern', 'off',
     '-disk_pattern', 'off',
