@@ -265,7 +265,13 @@ export const useEdit = create<EditStore>((set, get) => {
 // what the edit added goes back in, and Edit mode follows the image it belongs to.
 let lastNodes = useInspect.getState().nodes;
 let lastFile = useInspect.getState().image?.file;
+let lastSelected = useInspect.getState().selected;
 useInspect.subscribe((s) => {
+  // Choosing an entry (in the tree, or Show in Changes) shows its details again.
+  if (s.selected !== lastSelected) {
+    lastSelected = s.selected;
+    if (s.selected && useEdit.getState().panel !== 'details') useEdit.setState({ panel: 'details' });
+  }
   const file = s.image?.file;
   if (file !== lastFile) {
     lastFile = file;

@@ -4,6 +4,10 @@ import type { EntryView, ImageInfo } from '../../../../shared/image';
 import { api } from '../../api/lab-api';
 import { baseName, shape, useInspect } from '../../store/inspect-store';
 import { CopyButton } from '../../components/CopyButton';
+import { editedEntry } from '../../store/edit-overlay';
+import { useEdit } from '../../store/edit-store';
+import { openEntryMenu } from './edit/EntryMenu';
+import { FileEditor } from './edit/FileEditor';
 import { BootCatalogCard } from './BootCatalogCard';
 import { ErrorNote, fromBase64, grouped, hex, human, Icon, iconFor, looksLikeText, typeWords } from './common';
 import { explain } from './explain';
@@ -301,9 +305,18 @@ function Overview({ info }: { info: ImageInfo }) {
 }
 
 /** The right pane: what the selected entry is, then its contents. */
+/** Edit mode edits text files up to this size in the editor (edit.read gives 4 MiB at most). */
+const EDITABLE_BYTES = 4 << 20;
+
 export function DetailsPane({ onExtract }: { onExtract: (e: EntryView) => void }) {
   const image = useInspect((s) => s.image);
-  const e = useInspect((s) => s.selectedEntry);
+  const selected = useInspect((s) => s.selectedEntry);
+  const editing = useEdit((s) => s.on && !!s.state);
+  const overlay = useEdit((s) => (s.on ? s.overlay : undefined));
+  const nodes = useInspect((s) => s.nodes);
+  // In Edit mode the facts are the edit's: a new size, mode or owner, or nothing when deleted.
+  const e = selected && overlay ? editedEntry(overlay, selected.path, (p) => (p === selected.path ? (nodes.get(p)?.entry ?? selected) : nodes.get(p)?.entry)) : selected;
+  const mark = selected ? overlay?.marks.get(selected.path) : undefined;
   const inTree = useInspect((s) => (s.selectedEntry ? s.nodes.has(s.selectedEntry.path) : false));
   const children = useInspect((s) => (s.selectedEntry ? s.nodes.get(s.selectedEntry.path)?.children?.length : undefined));
   useInspect((s) => s.rev);
@@ -312,12 +325,21 @@ export function DetailsPane({ onExtract }: { onExtract: (e: EntryView) => void }
   if (!e) {
     return (
       <section className="details-pane" data-testid="details-pane">
-        <Overview info={image.info} />
+        {selected ? (
+          <div className="details-empty" data-testid="details-deleted">
+            <h2>{selected.name}</h2>
+            <p>Deleted in this edit: the new ISO will not have it. Undo the change in Changes to bring it back.</p>
+          </div>
+        ) : (
+          <Overview info={image.info} />
+        )}
       </section>
     );
   }
   const ex = explain(e, image.info);
   const showViewer = e.type === 'file';
+  const kernel = !!image.info.kernel && samePath(image.info.kernel.path, e.path);
+  const inEditor = editing && showViewer && !e.archive && !kernel && !(e.size > EDITABLE_BYTES);
   return (
     <section className="details-pane" data-testid="details-pane" aria-label={`Details of ${e.name}`}>
       <div className="details-scroll">
@@ -335,9 +357,25 @@ export function DetailsPane({ onExtract }: { onExtract: (e: EntryView) => void }
                 Follow link
               </button>
             )}
-            <button type="button" className="btn btn-small" data-testid="extract-button" onClick={() => onExtract(e)}>
-              Extract…
-            </button>
+            {editing && (
+              <button
+                type="button"
+                className="btn btn-small"
+                data-testid="change-entry"
+                aria-haspopup="menu"
+                onClick={(ev) => {
+                  const box = ev.currentTarget.getBoundingClientRect();
+                  openEntryMenu(e, box.right - 290, box.bottom + 4, ev.currentTarget);
+                }}
+              >
+                Change ▾
+              </button>
+            )}
+            {!(editing && mark === 'added') && (
+              <button type="button" className="btn btn-small" data-testid="extract-button" onClick={() => onExtract(e)}>
+                Extract…
+              </button>
+            )}
           </div>
         </header>
         {ex && (
@@ -358,7 +396,12 @@ export function DetailsPane({ onExtract }: { onExtract: (e: EntryView) => void }
           <p className="muted small">A special file: it has no contents in the image; the kernel provides them on a running system.</p>
         )}
       </div>
-      {showViewer && <Viewer key={e.path} e={e} image={image} />}
+      {editing && mark && (
+        <p className="ins-note small edit-mark-note" data-testid="details-mark">
+          {mark === 'added' ? 'Added in this edit.' : mark === 'renamed' ? 'Renamed in this edit.' : 'Changed in this edit.'} The input ISO stays as it is; Save as new ISO… writes the change.
+        </p>
+      )}
+      {inEditor ? <FileEditor key={e.path} path={e.path} /> : showViewer && !(editing && mark) && <Viewer key={e.path} e={e} image={image} />}
     </section>
   );
 }

@@ -1,10 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { EntryView } from '../../../../shared/image';
+import { hostPathOf, useEdit } from '../../store/edit-store';
+import { useEditSave } from '../../store/edit-save-store';
 import { useInspect } from '../../store/inspect-store';
+import '../../styles/edit.css';
 import '../../styles/inspect.css';
 import { Breadcrumb } from './Breadcrumb';
 import { ErrorNote, Icon } from './common';
 import { DetailsPane } from './DetailsPane';
+import { BootSettings } from './edit/BootSettings';
+import { ChangesPanel } from './edit/ChangesPanel';
+import { EditBar, EditToggle } from './edit/EditBar';
+import { EditDialogs } from './edit/EditDialogs';
+import { EntryMenu } from './edit/EntryMenu';
+import { RemasterResultCard } from './edit/ResultCard';
 import { ExtractDialog } from './ExtractDialog';
 import { HostPicker, OpenImageDialog } from './OpenImageDialog';
 import { ShellDock } from './RootfsShell';
@@ -19,17 +28,6 @@ function startImage(): string | undefined {
   startImageUsed = true;
   const p = new URLSearchParams(location.search).get('image');
   return p && p.startsWith('/') ? p : undefined;
-}
-
-/** Electron may give the real path of a dropped file; a browser never does. */
-function pathForFile(file: File): string | undefined {
-  const bridge = (window as unknown as { isolab?: { pathForFile?: (f: File) => string } }).isolab;
-  try {
-    const p = bridge?.pathForFile?.(file);
-    return p || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function Welcome({ onOpen }: { onOpen: () => void }) {
@@ -86,6 +84,10 @@ export function InspectView() {
   const [extractJob, setExtractJob] = useState<{ path: string; dest: string }>();
   const [dragging, setDragging] = useState(false);
   const [sizeMap, setSizeMap] = useState(false);
+  const editOn = useEdit((s) => s.on);
+  const editPanel = useEdit((s) => s.panel);
+  const saved = useEditSave((s) => s.result);
+  const savedFrom = useEditSave((s) => s.request?.input);
   const dialogOpen = picker || !!extractFor || !!extractJob;
 
   useEffect(() => {
@@ -131,7 +133,12 @@ export function InspectView() {
       setDragging(false);
       const file = e.dataTransfer?.files[0];
       if (!file) return;
-      const real = pathForFile(file);
+      if (useEdit.getState().on) {
+        // Rows of the tree take drops in Edit mode; anywhere else, say where to drop.
+        setNotice(`To add “${file.name}” to the ISO, drop it on a folder in the tree (or on a file, to put it next to that file).`);
+        return;
+      }
+      const real = hostPathOf(file);
       if (real) {
         void openImage(real);
         return;
@@ -171,6 +178,7 @@ export function InspectView() {
         </div>
         <div className="view-actions">
           {opening && !picker && <span className="muted" aria-busy="true">Opening {opening.slice(opening.lastIndexOf('/') + 1)}…</span>}
+          {image?.info.kind === 'iso' && <EditToggle disabled={dialogOpen} />}
           {image && (
             <button type="button" className="btn" aria-pressed={sizeMap} onClick={() => setSizeMap((on) => !on)} data-testid="size-map-toggle" title="Show the current folder as a size map">
               Size map
@@ -207,10 +215,20 @@ export function InspectView() {
       ) : (
         <>
           <SummaryHeader info={image.info} />
+          {saved && savedFrom === image.file && <RemasterResultCard result={saved} input={savedFrom} />}
+          {editOn && <EditBar />}
           <Breadcrumb />
           <div className="inspect-panes">
             <TreePane />
-            {sizeMap ? <SizeMap onClose={() => setSizeMap(false)} /> : <DetailsPane onExtract={setExtractFor} />}
+            {sizeMap ? (
+              <SizeMap onClose={() => setSizeMap(false)} />
+            ) : editOn && editPanel === 'changes' ? (
+              <ChangesPanel />
+            ) : editOn && editPanel === 'boot' ? (
+              <BootSettings />
+            ) : (
+              <DetailsPane onExtract={setExtractFor} />
+            )}
           </div>
         </>
       )}
@@ -229,6 +247,8 @@ export function InspectView() {
           }}
         />
       )}
+      {editOn && <EditDialogs />}
+      {editOn && <EntryMenu />}
       {extractJob && image && <ExtractDialog file={image.file} path={extractJob.path} dest={extractJob.dest} onClose={() => setExtractJob(undefined)} />}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">

@@ -1,8 +1,16 @@
 import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
 import type { EntryView } from '../../../../shared/image';
+import { editedEntry, type EditMark } from '../../store/edit-overlay';
+import { dropFolder, useEdit } from '../../store/edit-store';
 import { isExpandable, parentPath, useInspect, visibleRows, type Row, type TreeNode } from '../../store/inspect-store';
 import { ErrorNote, human, Icon, iconFor, scrollTopFor, useViewport, virtualWindow } from './common';
+import { askEdit } from './edit/EditDialogs';
+import { openEntryMenu } from './edit/EntryMenu';
 import { IndexProgressBar } from './IndexProgress';
+
+const MARK_WORDS: Record<EditMark, string> = { added: 'new', changed: 'changed', renamed: 'renamed' };
+
+const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
 const ids = new Map<string, number>();
 function rowId(path: string): string {
@@ -28,8 +36,12 @@ const TreeRow = memo(function TreeRow(props: {
   onSelect: (path: string) => void;
   onToggle: (path: string) => void;
   onOpen: (path: string) => void;
+  /** Edit mode: what the edit did to it, and the handlers of its menu and of drops. */
+  mark?: EditMark;
+  dropHere?: boolean;
+  edit?: { onMenu: (path: string, x: number, y: number) => void; onDragOver: (path: string) => void; onDrop: (path: string, files: File[]) => void };
 }) {
-  const { row, entry: e, expanded } = props;
+  const { row, entry: e, expanded, edit } = props;
   const expandable = isExpandable(e);
   return (
     <div
@@ -41,11 +53,44 @@ const TreeRow = memo(function TreeRow(props: {
       aria-setsize={row.setSize}
       aria-posinset={row.posInSet}
       data-path={row.path}
-      className={`tree-row${props.selected ? ' selected' : ''}${e.archive ? ' is-archive' : ''}`}
+      data-mark={props.mark}
+      className={`tree-row${props.selected ? ' selected' : ''}${e.archive ? ' is-archive' : ''}${props.mark ? ` edit-${props.mark}` : ''}${props.dropHere ? ' drop-here' : ''}`}
       style={{ height: props.height, paddingLeft: 6 + (row.depth - 1) * props.indent }}
       onMouseDown={(ev) => ev.detail > 1 && ev.preventDefault()}
       onClick={() => props.onSelect(row.path)}
       onDoubleClick={() => (expandable ? props.onToggle(row.path) : props.onOpen(row.path))}
+      onContextMenu={
+        edit
+          ? (ev) => {
+              ev.preventDefault();
+              props.onSelect(row.path);
+              edit.onMenu(row.path, ev.clientX, ev.clientY);
+            }
+          : undefined
+      }
+      // A file dropped here goes into this folder (or the folder of this file); the window's own
+      // drop (open an image) must not see it.
+      onDragOver={
+        edit
+          ? (ev) => {
+              if (!hasFiles(ev.nativeEvent)) return;
+              ev.preventDefault();
+              ev.stopPropagation();
+              ev.dataTransfer.dropEffect = 'copy';
+              edit.onDragOver(row.path);
+            }
+          : undefined
+      }
+      onDrop={
+        edit
+          ? (ev) => {
+              if (!hasFiles(ev.nativeEvent)) return;
+              ev.preventDefault();
+              ev.stopPropagation();
+              edit.onDrop(row.path, Array.from(ev.dataTransfer.files));
+            }
+          : undefined
+      }
     >
       <span
         className={`tree-twisty${expandable ? '' : ' none'}`}
@@ -64,6 +109,7 @@ const TreeRow = memo(function TreeRow(props: {
       {e.type === 'symlink' && <span className="tree-target">→ {e.target ?? '?'}</span>}
       {e.archive && <span className="ins-tag ins-tag-archive">{e.archive}</span>}
       {e.linkOf && <span className="ins-tag" title={`Hard link: same data as ${e.linkOf}`}>link</span>}
+      {props.mark && <span className={`ins-tag edit-tag edit-tag-${props.mark}`}>{MARK_WORDS[props.mark]}</span>}
       <span className="tree-size">{e.type === 'file' ? human(e.size) : e.rdev ? `${e.rdev.major},${e.rdev.minor}` : ''}</span>
     </div>
   );
@@ -135,6 +181,9 @@ export function TreePane() {
   const sort = useInspect((s) => s.sort);
   const find = useInspect((s) => s.find);
   const { select, toggle, expand, collapse, setSort, setQuery, revealPath, followLink, requestViewerFocus } = useInspect.getState();
+  const editing = useEdit((s) => s.on && !!s.state);
+  const overlay = useEdit((s) => (s.on ? s.overlay : undefined));
+  const [dropAt, setDropAt] = useState<string>();
 
   const ref = useRef<HTMLDivElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
@@ -146,7 +195,44 @@ export function TreePane() {
   const searching = find.query !== '';
 
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const rows = useMemo(() => visibleRows(nodes, expanded), [nodes, expanded, rev]);
+  const rows = useMemo(() => visibleRows(nodes, expanded, overlay), [nodes, expanded, rev, overlay]);
+  /** The entry as the tree shows it: as the edit has it in Edit mode. */
+  const entryOf = (path: string) => {
+    const n = nodes.get(path);
+    return overlay ? editedEntry(overlay, path, (p) => nodes.get(p)?.entry) : n?.entry;
+  };
+  const editHandlers = useMemo(
+    () =>
+      editing
+        ? {
+            onMenu: (path: string, x: number, y: number) => {
+              const e = entryOf(path);
+              if (e) openEntryMenu(e, x, y, ref.current);
+            },
+            onDragOver: (path: string) => setDropAt(dropFolder(nodes.get(path), path)),
+            onDrop: (path: string, files: File[]) => {
+              setDropAt(undefined);
+              if (files.length) useEdit.getState().drop(dropFolder(nodes.get(path), path), files);
+            },
+          }
+        : undefined,
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [editing, nodes, overlay],
+  );
+  // The drop highlight goes when the drag leaves the window or ends anywhere.
+  useEffect(() => {
+    if (!dropAt) return;
+    const clear = () => setDropAt(undefined);
+    window.addEventListener('dragend', clear);
+    window.addEventListener('drop', clear);
+    const leave = (e: DragEvent) => !e.relatedTarget && clear();
+    window.addEventListener('dragleave', leave);
+    return () => {
+      window.removeEventListener('dragend', clear);
+      window.removeEventListener('drop', clear);
+      window.removeEventListener('dragleave', leave);
+    };
+  }, [dropAt]);
   const selIndex = useMemo(() => (selected ? rows.findIndex((r) => r.kind === 'entry' && r.path === selected) : -1), [rows, selected]);
   const count = searching ? find.results.length : rows.length;
   const win = virtualWindow(count, rowH, scrollTop, height);
@@ -276,6 +362,27 @@ export function TreePane() {
       case 'Enter':
         if (r) open(r.path);
         break;
+      case 'Delete':
+      case 'F2':
+      case 'ContextMenu':
+        if (!editing || !r) return;
+        {
+          const entry = entryOf(r.path);
+          if (!entry) return;
+          if (e.key === 'ContextMenu') {
+            const box = document.getElementById(rowId(r.path))?.getBoundingClientRect();
+            openEntryMenu(entry, (box?.left ?? 0) + 40, box?.bottom ?? 0, ref.current);
+          } else if (entry.path !== '/') askEdit(e.key === 'Delete' ? 'delete' : 'rename', entry);
+        }
+        break;
+      case 'F10':
+        if (!editing || !r || !e.shiftKey) return;
+        {
+          const entry = entryOf(r.path);
+          const box = document.getElementById(rowId(r.path))?.getBoundingClientRect();
+          if (entry) openEntryMenu(entry, (box?.left ?? 0) + 40, box?.bottom ?? 0, ref.current);
+        }
+        break;
       case '*':
         // Expand every folder next to the selection, as in most tree views.
         if (r) for (const sib of nodes.get(parentPath(r.path))?.children ?? []) if (nodes.get(sib)?.entry.type === 'dir') void expand(sib);
@@ -342,6 +449,8 @@ export function TreePane() {
     if (!r) continue;
     const n = nodes.get(r.path);
     if (!n) continue;
+    const shown = r.kind === 'entry' && overlay ? entryOf(r.path) : n.entry;
+    if (!shown) continue;
     if (r.kind === 'status') {
       const el = <StatusRow key={`status:${r.path}:${r.line}`} row={r} node={n} height={rowH} indent={indent} />;
       // The first line of a two-line status may be scrolled off: draw the block from its top.
@@ -360,7 +469,7 @@ export function TreePane() {
       <TreeRow
         key={r.path}
         row={r}
-        entry={n.entry}
+        entry={shown}
         expanded={expanded.has(r.path)}
         selected={r.path === selected}
         height={rowH}
@@ -368,6 +477,9 @@ export function TreePane() {
         onSelect={select}
         onToggle={toggle}
         onOpen={open}
+        mark={overlay?.marks.get(r.path)}
+        dropHere={dropAt === r.path}
+        edit={editHandlers}
       />,
     );
   }
@@ -452,7 +564,8 @@ export function TreePane() {
       </div>
       {!searching && rows.length > 0 && (
         <div className="tree-foot muted small" aria-hidden="true">
-          {rows.length.toLocaleString('en-US')} rows shown · ←/→ fold, Enter opens, type to find
+          {rows.length.toLocaleString('en-US')} rows shown ·{' '}
+          {editing ? 'right-click or the Menu key changes an entry, Delete, F2 renames; drop files on a folder' : '←/→ fold, Enter opens, type to find'}
         </div>
       )}
     </div>
