@@ -93,6 +93,8 @@ export const DoctorReport = z.object({
   docker: DockerStatus,
   qemu: z.object({ system: ToolStatus, img: ToolStatus, kvm: KvmStatus }),
   virtualbox: ToolStatus,
+  /** Writes remastered ISOs. */
+  xorriso: ToolStatus,
   disks: z.array(DiskStatus),
   checks: z.array(Check),
 });

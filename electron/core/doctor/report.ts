@@ -10,6 +10,7 @@ import { chooseAccel } from '../vm/kvm-probe';
 import { checkKvm, checkQemuImg, checkQemuSystem } from './qemu';
 import { which } from './tools';
 import { checkVirtualBox } from './virtualbox';
+import { checkXorriso } from './xorriso';
 
 export interface DoctorOptions {
   /** settings.docker.host */
@@ -49,13 +50,14 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
   const tools = { env, timeoutMs: opts.toolTimeoutMs };
   const endpoint = resolveDockerEndpoint({ settingHost: opts.settingHost, env });
 
-  const [docker, system, img, kvm, virtualbox, disk] = await Promise.all([
+  const [docker, system, img, kvm, virtualbox, disk, xorriso] = await Promise.all([
     pingDocker(endpoint, opts.dockerTimeoutMs ?? 3000, { env }),
     checkQemuSystem(tools).catch((err: unknown) => brokenTool('qemu-system-x86_64', err)),
     checkQemuImg(tools).catch((err: unknown) => brokenTool('qemu-img', err)),
     kvmThatRuns(paths, env).catch((err: unknown): KvmStatus => ({ usable: false, detail: `checking /dev/kvm failed: ${toErrorShape(err).message}` })),
     checkVirtualBox(tools).catch((err: unknown) => brokenTool('VBoxManage', err)),
     checkDisk(paths.dataDir, DISK_LABEL).catch((err: unknown) => toErrorShape(err)),
+    checkXorriso(tools).catch((err: unknown) => brokenTool('xorriso', err)),
   ]);
 
   const disks: DiskStatus[] = 'freeBytes' in disk ? [disk] : [];
@@ -65,6 +67,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     toolCheck('qemu-img', 'qemu-img', img),
     kvmCheck(kvm),
     toolCheck('virtualbox', 'VirtualBox', virtualbox),
+    toolCheck('xorriso', 'xorriso (remaster)', xorriso),
     'freeBytes' in disk
       ? diskCheck(disk)
       : withHint({ id: 'disk', label: `Disk space (${DISK_LABEL})`, level: 'warn', detail: `cannot measure free space at ${paths.dataDir}: ${disk.message}` }, disk.hint),
@@ -75,6 +78,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
     docker,
     qemu: { system, img, kvm },
     virtualbox,
+    xorriso,
     disks,
     checks,
   };

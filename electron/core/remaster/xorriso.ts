@@ -12,8 +12,11 @@ import { which } from '../doctor/tools';
 export const XORRISO_INSTALL = 'Install xorriso: apt install xorriso (Debian/Ubuntu), dnf install xorriso (Fedora), brew install xorriso (macOS).';
 
 export async function findXorriso(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const exe = env.ISOLAB_XORRISO || (await which('xorriso', { env }));
-  if (!exe) throw new LabError('XORRISO_MISSING', 'xorriso is not installed; it writes the new ISO.', XORRISO_INSTALL);
+  const exe = await which(env.ISOLAB_XORRISO || 'xorriso', { env });
+  if (!exe) {
+    const where = env.ISOLAB_XORRISO ? ` (ISOLAB_XORRISO=${env.ISOLAB_XORRISO} is not an executable file)` : '';
+    throw new LabError('XORRISO_MISSING', `xorriso is not installed${where}; it writes the new ISO.`, XORRISO_INSTALL);
+  }
   return exe;
 }
 
