@@ -72,7 +72,7 @@ export async function bootEquipment(exe: string, iso: string): Promise<{ options
 function failure(r: RunResult, out: string): LabError {
   const lines = r.stderr.split('\n').filter((l) => /FAILURE|SORRY|FATAL|ABORT/.test(l) && !/aborting : -abort_on/.test(l));
   const said = (lines[0] ?? r.stderr.trim().split('\n').pop() ?? '').replace(/^xorriso : (FAILURE|SORRY|FATAL) : /, '');
-  if (/No space left|ENOSPC|Disk full|Failed to write/i.test(r.stderr)) {
+  if (/No space left|ENOSPC|Disk full|Failed to write|exceeds free space/i.test(r.stderr)) {
     return new LabError('NO_SPACE', `No space left on the disk of ${out} while writing the new ISO.`, 'Free some space there or choose another folder; nothing was written.');
   }
   return new LabError('XORRISO_FAILED', `xorriso could not write the new ISO (exit ${r.code}): ${said || 'no message'}.`, 'Run the same change with `isolab remaster --debug` to see xorriso\'s whole output.');
