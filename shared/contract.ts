@@ -4,6 +4,7 @@ import {
   BuildId,
   BuildRecord,
   BuildRequest,
+  buildRequests,
   CustomRecipe,
   Arch,
   LogLinesArgs,
@@ -16,11 +17,12 @@ import { EntryView, ExtractProgress, HostEntry, ImageInfo, IndexProgress, Kernel
 import { diffEvents, diffRequests } from './diff';
 import { remasterEvents, remasterRequests } from './remaster';
 import { sampleRequests } from './sample';
+import { screenEvents, screenRequests } from './screen';
 import { HostPath, InImage, None } from './schemas';
 import { RecentItem, SettingsPatch, SettingsState } from './settings';
 import { shellEvents, shellRequests } from './shell';
 import { sizeMapRequests } from './size-map';
-import { MinikubeCommand, VmCreateArgs, VmEvent, VmInputArgs, VmLoginArgs, VmLoginResult, VmNameArgs, VmStopArgs, VmView } from './vm';
+import { MinikubeCommand, VmCreateArgs, VmEvent, VmInputArgs, VmLoginArgs, VmLoginResult, VmNameArgs, VmStartArgs, VmStopArgs, VmView, vmExplainEvents, vmExplainRequests } from './vm';
 
 /**
  * The whole surface between the UI and the lab core. Both transports (Electron IPC and
@@ -62,7 +64,8 @@ export const requests = {
   'image.kernel': { args: z.object(InImage).strict(), result: KernelCard },
   'image.find': {
     args: z.object({ ...InImage, query: z.string().min(1).max(256), limit: z.number().int().min(1).max(5000).default(500) }).strict(),
-    result: z.object({ entries: z.array(EntryView), truncated: z.boolean() }),
+    /** `unindexed`: archives below that were not searched because they are not opened yet. */
+    result: z.object({ entries: z.array(EntryView), truncated: z.boolean(), unindexed: z.array(z.string()).default([]) }),
   },
   'image.resolve': { args: z.object(InImage).strict(), result: EntryView },
   'host.list': {
@@ -90,7 +93,7 @@ export const requests = {
   /** Refuses a bad spec (LabError with a hint) before anything is written; defaults come from settings.vm. */
   'vm.create': { args: VmCreateArgs, result: VmView },
   /** Resolves once the console is bridged and the guest runs (the boot goes on; follow vm.watch). */
-  'vm.start': { args: VmNameArgs, result: VmView },
+  'vm.start': { args: VmStartArgs, result: VmView },
   /** ACPI power button, then power off after `timeoutSeconds`; `force` powers off at once. */
   'vm.stop': { args: VmStopArgs, result: VmView },
   'vm.kill': { args: VmNameArgs, result: VmView },
@@ -104,11 +107,14 @@ export const requests = {
   'vm.login': { args: VmLoginArgs, result: VmLoginResult },
   /** `minikube start --iso-url=file://…` for this ISO, and whether minikube is on PATH. */
   'vm.minikubeCommand': { args: z.object({ iso: HostPath }).strict(), result: MinikubeCommand },
+  ...buildRequests,
   ...shellRequests,
   ...diffRequests,
   ...sizeMapRequests,
   ...sampleRequests,
   ...remasterRequests,
+  ...vmExplainRequests,
+  ...screenRequests,
 } as const;
 
 /**
@@ -142,6 +148,8 @@ export const events = {
   ...shellEvents,
   ...diffEvents,
   ...remasterEvents,
+  ...vmExplainEvents,
+  ...screenEvents,
 } as const;
 
 export type RequestChannel = keyof typeof requests;

@@ -1,3 +1,4 @@
+import picomatch from 'picomatch';
 import { LabError } from '../../../shared/errors';
 import type { EntryView, ImageInfo, KernelCard } from '../../../shared/image';
 import { isBzImage, readKernelCard } from '../kernel/bzimage';
@@ -81,31 +82,68 @@ export async function kernelCard(session: ImageSession, imagePath: string): Prom
   return readKernelCard(source);
 }
 
-/** Names containing `query` (case-insensitive) below a folder, breadth first, bounded. */
+/**
+ * How a search query matches: a glob (`*.png`, `usr/bin/*sh`) when it has glob characters, a
+ * path fragment (`usr/bin/bash`) when it has a slash, else a part of the name; all
+ * case-insensitive. Paths are matched relative to the folder searched.
+ */
+export function queryMatcher(query: string): (name: string, rel: string) => boolean {
+  const q = query.trim().toLowerCase();
+  if (/[*?[\]{}]/.test(q)) {
+    const isMatch = picomatch(q.includes('/') ? q.replace(/^\/+/, '') : q, { dot: true, nocase: true, basename: !q.includes('/') });
+    return (_name, rel) => isMatch(rel);
+  }
+  if (q.includes('/')) {
+    const frag = q.replace(/^\/+/, '');
+    return (_name, rel) => rel.toLowerCase().includes(frag);
+  }
+  return (name) => name.toLowerCase().includes(q);
+}
+
+/** Most entries a search walks; past it the result says it was cut short. */
+const FIND_MAX_VISITS = 2_000_000;
+
+/**
+ * Entries below a folder whose name or path matches `query` (see queryMatcher), breadth
+ * first, bounded. Archives below that are already indexed are searched too, as folders;
+ * the others are listed in `unindexed`, so the UI can offer to open them.
+ */
 export async function findEntries(
   session: ImageSession,
   imagePath: string,
   query: string,
   limit: number,
-): Promise<{ entries: EntryView[]; truncated: boolean }> {
-  const loc = await session.locate(imagePath, { followLast: true, descendLast: true });
-  const needle = query.toLowerCase();
+): Promise<{ entries: EntryView[]; truncated: boolean; unindexed: string[] }> {
+  const matches = queryMatcher(query);
   const entries: EntryView[] = [];
-  const queue: string[][] = [loc.inner];
+  const unindexed: string[] = [];
+  const start = await session.locate(imagePath, { followLast: true, descendLast: true });
+  const base = session.outerPath(start, start.inner);
+  const prefix = base === '/' ? 1 : base.length + 1;
+  const levels: Located[] = [start];
   let visited = 0;
-  while (queue.length) {
-    const inner = queue.shift()!;
-    for (const child of await loc.container.readdir(joinImagePath(inner))) {
-      const childInner = [...inner, child.name];
-      if (++visited > 500_000) return { entries, truncated: true };
-      if (child.name.toLowerCase().includes(needle)) {
-        entries.push(toEntryView(child, session.outerPath(loc, childInner), { inside: loc.inside }));
-        if (entries.length >= limit) return { entries, truncated: true };
+  while (levels.length) {
+    const loc = levels.shift()!;
+    const queue: string[][] = [loc.inner];
+    while (queue.length) {
+      const inner = queue.shift()!;
+      for (const child of await loc.container.readdir(joinImagePath(inner))) {
+        const childInner = [...inner, child.name];
+        if (++visited > FIND_MAX_VISITS) return { entries, truncated: true, unindexed };
+        const outer = session.outerPath(loc, childInner);
+        if (matches(child.name, outer.slice(prefix))) {
+          entries.push(toEntryView(child, outer, { inside: loc.inside }));
+          if (entries.length >= limit) return { entries, truncated: true, unindexed };
+        }
+        if (child.type === 'dir') queue.push(childInner);
+        else if (child.type === 'file' && child.size >= 6 && loc.inside.length === 0) {
+          if (session.isArchiveOpen(outer)) levels.push(await session.locate(outer, { descendLast: true }));
+          else if (await session.archiveFormat(loc.container, child, outer)) unindexed.push(outer);
+        }
       }
-      if (child.type === 'dir') queue.push(childInner);
     }
   }
-  return { entries, truncated: false };
+  return { entries, truncated: false, unindexed };
 }
 
 const KERNEL_DIRS = ['/boot', '/isolinux', '/casper', '/live', '/images/pxeboot', '/'];
