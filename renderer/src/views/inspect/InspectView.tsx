@@ -126,11 +126,14 @@ export function InspectView() {
       e.preventDefault();
       if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
     };
+    // Any drop ends the drag, also one a tree row took in Edit mode (it stops the event there).
+    const ended = () => {
+      depth = 0;
+      setDragging(false);
+    };
     const drop = (e: DragEvent) => {
       if (!hasFiles(e)) return;
       e.preventDefault();
-      depth = 0;
-      setDragging(false);
       const file = e.dataTransfer?.files[0];
       if (!file) return;
       if (useEdit.getState().on) {
@@ -151,7 +154,11 @@ export function InspectView() {
     window.addEventListener('dragleave', leave);
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
+    window.addEventListener('drop', ended, true);
+    window.addEventListener('dragend', ended, true);
     return () => {
+      window.removeEventListener('drop', ended, true);
+      window.removeEventListener('dragend', ended, true);
       window.removeEventListener('dragenter', enter);
       window.removeEventListener('dragleave', leave);
       window.removeEventListener('dragover', over);
@@ -252,7 +259,7 @@ export function InspectView() {
       {extractJob && image && <ExtractDialog file={image.file} path={extractJob.path} dest={extractJob.dest} onClose={() => setExtractJob(undefined)} />}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
-          <div>Drop an ISO or initrd to open it</div>
+          <div>{editOn ? 'Drop on a folder in the tree to add it to the ISO' : 'Drop an ISO or initrd to open it'}</div>
         </div>
       )}
     </div>

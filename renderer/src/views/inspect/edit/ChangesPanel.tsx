@@ -25,11 +25,13 @@ function ChangeItem({ v, input, editId }: { v: ChangeView; input: string; editId
     <li className="change-item" data-testid="edit-change" data-index={v.index} data-op={v.change.op} data-path={v.path ?? ''}>
       <div className="change-line">
         <span className="change-no muted">{v.index + 1}</span>
-        <span className="change-summary" data-testid="edit-change-summary">
-          {v.summary}
-        </span>
-        <span className="ins-tag" data-testid="edit-change-level">
-          {levelWords(v.level)}
+        <span className="change-what">
+          <span className="change-summary" data-testid="edit-change-summary">
+            {v.summary}
+          </span>
+          <span className="ins-tag change-level" data-testid="edit-change-level">
+            {levelWords(v.level)}
+          </span>
         </span>
         <span className="view-actions change-actions">
           {v.path && v.change.op !== 'rm' && (
