@@ -217,6 +217,13 @@ describe.each(cases)('remaster keeps the boot equipment of the $name ISO', (c) =
     if (c.efi) expect(ca.entries.at(-1)).toMatchObject({ emulation: 'none', sectorCount: 2880 });
   });
 
+  it('keeps Rock Ridge and Joliet', () => {
+    const a = info(inIso(c)).iso as unknown as { rockRidge: boolean; joliet: boolean };
+    const b = info(outIso(c)).iso as unknown as { rockRidge: boolean; joliet: boolean };
+    expect(a).toMatchObject({ rockRidge: true, joliet: true });
+    expect({ rockRidge: b.rockRidge, joliet: b.joliet }).toEqual({ rockRidge: true, joliet: true });
+  });
+
   it('isolab info reads the same MBR and GPT from both', () => {
     const a = info(inIso(c));
     const b = info(outIso(c));

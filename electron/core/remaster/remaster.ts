@@ -127,7 +127,7 @@ export async function remaster(opts: RemasterOptions): Promise<RemasterResult> {
     const isoTmp = path.join(tmp, 'new.iso');
     const from = archives.length ? 60 : 0;
     emit('iso', '', 0, 100, from, 100);
-    await xorrisoWrite(exe, { input, output: isoTmp, commands, signal: opts.signal, onPercent: (p) => emit('iso', '', p, 100, from, 100) });
+    await xorrisoWrite(exe, { input, output: isoTmp, commands, joliet: !!session.iso?.info.joliet, signal: opts.signal, onPercent: (p) => emit('iso', '', p, 100, from, 100) });
 
     const st = await fs.stat(input);
     if (FileSource.stampOf(st) !== stampAtStart) {

@@ -83,6 +83,8 @@ export interface XorrisoWrite {
   output: string;
   /** The edit's commands (-map, -rm_r, -mv, -chmod …), each a complete xorriso command. */
   commands: string[][];
+  /** Write a Joliet tree too: xorriso keeps it only when asked, and the input has one. */
+  joliet: boolean;
   signal?: AbortSignal;
   onPercent?: (percent: number) => void;
 }
@@ -98,6 +100,7 @@ export async function xorrisoWrite(exe: string, w: XorrisoWrite): Promise<void> 
     // behind an emulated table of contents; a plain image starts at block 0 like the input.
     '-compliance', 'no_emul_toc',
     '-boot_image', 'any', 'replay',
+    '-joliet', w.joliet ? 'on' : 'off',
     '-iso_rr_pattern', 'off',
     '-disk_pattern', 'off',
     ...w.commands.flat(),
