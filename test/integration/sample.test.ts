@@ -101,6 +101,20 @@ describe('Hello ISO: build, boot, change, rebuild, compare', () => {
     expect(isolab(['vm', 'ls']).out).not.toMatch(/hello-sample/);
   }, 300_000);
 
+  it('remastered without a rebuild: a changed VERSION, an added file and a kernel argument, seen at the root prompt', () => {
+    const out = path.join(checkout, 'out', 'hello-remastered.iso');
+    const r = isolab(['remaster', iso, out, '--write', '/boot/initrd/etc/VERSION=Hello ISO remastered\n', '--write', '/boot/initrd/root/note.txt=added', '--cmdline-add', 'isolab.sample=1', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).levels[0]).toMatchObject({ method: 'append', formatBefore: 'cpio+gzip', formatAfter: 'cpio+gzip,cpio+gzip' });
+    const diff = JSON.parse(isolab(['diff', iso, out, '--json']).out) as { changes: { kind: string; path: string }[] };
+    expect(diff.changes.map((c) => `${c.kind} ${c.path}`).sort()).toEqual(['added /boot/initrd/root/note.txt', 'changed /boot/initrd', 'changed /boot/initrd/etc/VERSION', 'changed /isolinux/isolinux.cfg']);
+    const boot = isolab(['boot', out, '--name', 'hello-remastered', '--login', 'root', '--run', 'cat /etc/VERSION; cat /root/note.txt; echo; cat /proc/cmdline'], 240_000);
+    expect(boot.code, boot.err).toBe(0);
+    expect(boot.out).toContain('Hello ISO remastered\nadded\n');
+    expect(boot.out).toMatch(/isolab\.sample=1/);
+    rmSync(out);
+  }, 300_000);
+
   it('the same inputs give the same ISO byte for byte; after a change the ISO before is kept for comparing', () => {
     // make would say "up to date": the ISO goes, so the build really runs again.
     rmSync(iso);
