@@ -18,6 +18,10 @@ const RULES: Rule[] = [
   { id: 'bootloader', label: 'Bootloader', re: /\b(ISOLINUX|SYSLINUX|GNU GRUB|Welcome to GRUB|systemd-boot|Loading \/boot\/|EFI stub:)/ },
   { id: 'kernel', label: 'Linux started', re: /\bLinux version \d/ },
   { id: 'init', label: 'Init started', re: /\b(Run \S*init as init process|Freeing unused kernel (image )?(\([^)]*\) )?memory|Welcome to \S*.*systemd|systemd\[1\]:)/ },
+  // systemd with a quiet kernel: its status lines ("[  OK  ] Started …") and its banner,
+  // "Welcome to Buildroot 2023.02!" (always with "!", unlike an /etc/issue before getty's
+  // prompt); OpenRC: "OpenRC 0.44 is starting up …" and " * Starting sshd ...".
+  { id: 'init', label: 'Init started', re: /^\s*(\[\s*OK\s*\] (Started|Reached target|Finished|Mounted|Listening on|Created slice)\b|Welcome to .+!\s*$|OpenRC \d[\d.]*\b.*\bstarting up\b|\* (Starting|Mounting|Loading|Setting|Caching|Remounting|Checking|Bringing up) )/ },
   // At the end of the line, or interrupted by a kernel message ("isolab login: [    1.94] tsc: …");
   // not "Last login: Mon …", which comes after logging in.
   { id: 'login', label: 'Login prompt', re: /\blogin: ?(?:$|(?=\[))/ },
