@@ -243,3 +243,117 @@ test('edits the fixture ISO, saves a new one, boots it and compares it with the 
     await expect(page.getByTestId('change')).toHaveCount(4);
   });
 });
+
+test('changes entries from the menu and the keys; undo refuses what a later change needs; discard and a changed input', async ({ page }) => {
+  test.setTimeout(4 * 60_000);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const ops = path.join(dir, 'ops.iso');
+  copyFileSync(fixtureIso, ops);
+  const count = page.getByTestId('edit-count');
+  const menu = page.getByTestId('entry-menu');
+
+  await page.goto(`${served.url}&image=${encodeURIComponent(ops)}`);
+  await expect(page.getByTestId('image-name')).toHaveText('ops.iso');
+  // The keyboard shortcut turns Edit mode on.
+  await page.keyboard.press('Control+Shift+E');
+  await expect(page.getByTestId('edit-toggle')).toHaveAttribute('aria-pressed', 'true');
+  await expect(count).toHaveText('0');
+  await expandRow(page, '/boot');
+  await expandRow(page, '/boot/initrd');
+
+  await test.step('New folder from the context menu, then a file dropped into it', async () => {
+    await row(page, '/boot/initrd/mnt').click({ button: 'right' });
+    await expect(menu).toBeVisible();
+    await expect(menu.locator('[role="menuitem"]')).toContainText(['Add a file from this machine…', 'Add a folder from this machine…', 'New folder…', 'Rename…', 'Permissions…', 'Owner…', 'Delete…']);
+    await menu.locator('[data-action="mkdir"]').click();
+    const dialog = page.getByTestId('edit-mkdir-dialog');
+    await dialog.getByTestId('edit-dialog-input').fill('usb');
+    await dialog.getByTestId('edit-dialog-ok').click();
+    await expect(dialog).toBeHidden();
+    await expect(count).toHaveText('1');
+    await expandRow(page, '/boot/initrd/mnt');
+    await expect(row(page, '/boot/initrd/mnt/usb')).toHaveAttribute('data-mark', 'added');
+    await dropFile(page, row(page, '/boot/initrd/mnt/usb'), 'note.txt', 'in a new folder\n');
+    await expect(count).toHaveText('2');
+    await expandRow(page, '/boot/initrd/mnt/usb');
+    await expect(row(page, '/boot/initrd/mnt/usb/note.txt')).toHaveAttribute('data-mark', 'added');
+  });
+
+  await test.step('a dropped file over the limit is refused before it is sent', async () => {
+    // 257 parts of one 1 MiB blob: the browser shares their bytes, so this costs 1 MiB.
+    const dt = await page.evaluateHandle(() => {
+      const mib = new Blob([new Uint8Array(1 << 20)]);
+      const d = new DataTransfer();
+      d.items.add(new File(Array.from({ length: 257 }, () => mib), 'huge.img'));
+      return d;
+    });
+    await row(page, '/boot/initrd/mnt/usb').dispatchEvent('drop', { dataTransfer: dt });
+    const refused = page.locator('[data-testid="upload"][data-dest="/boot/initrd/mnt/usb/huge.img"]');
+    await expect(refused).toHaveAttribute('data-phase', 'failed');
+    await expect(refused.getByTestId('upload-error')).toContainText('at most');
+    await expect(count).toHaveText('2');
+  });
+
+  await test.step('Undo of the folder is refused: the file in it needs it', async () => {
+    await page.getByTestId('edit-changes-button').click();
+    const mkdir = page.locator('[data-testid="edit-change"][data-op="mkdir"]');
+    await mkdir.getByTestId('edit-change-undo').click();
+    await expect(mkdir.getByTestId('edit-undo-error')).toContainText('later change');
+    await expect(count).toHaveText('2');
+    await page.getByTestId('edit-changes-button').click();
+  });
+
+  await test.step('F2 renames, Delete asks first, the menu sets permissions', async () => {
+    await row(page, '/boot/initrd/mnt').click();
+    await tree(page).press('ArrowLeft');
+    await expandRow(page, '/boot/initrd/etc');
+    await row(page, '/boot/initrd/etc/hostname').click();
+    await tree(page).press('F2');
+    const rename = page.getByTestId('edit-rename-dialog');
+    await expect(rename.getByTestId('edit-dialog-input')).toHaveValue('hostname');
+    await rename.getByTestId('edit-dialog-input').fill('hostname.old');
+    await rename.getByTestId('edit-dialog-ok').click();
+    await expect(row(page, '/boot/initrd/etc/hostname.old')).toHaveAttribute('data-mark', 'renamed');
+    await expect(row(page, '/boot/initrd/etc/hostname')).toHaveCount(0);
+    await expect(count).toHaveText('3');
+
+    await row(page, '/boot/initrd/etc/fstab').click();
+    await tree(page).press('Delete');
+    const del = page.getByTestId('edit-delete-dialog');
+    await expect(del).toContainText('/boot/initrd/etc/fstab');
+    await del.getByRole('button', { name: 'Cancel' }).click();
+    await expect(row(page, '/boot/initrd/etc/fstab')).toBeVisible();
+    await expect(count).toHaveText('3');
+    await tree(page).press('Delete');
+    await del.getByTestId('edit-dialog-ok').click();
+    await expect(row(page, '/boot/initrd/etc/fstab')).toHaveCount(0);
+    await expect(count).toHaveText('4');
+
+    await row(page, '/boot/initrd/etc/profile').click({ button: 'right' });
+    await menu.locator('[data-action="chmod"]').click();
+    const chmod = page.getByTestId('edit-chmod-dialog');
+    await chmod.getByTestId('edit-dialog-input').fill('0600');
+    await chmod.getByTestId('edit-dialog-ok').click();
+    await expect(count).toHaveText('5');
+    await expect(page.getByTestId('detail-mode')).toHaveText('-rw-------');
+    await expect(row(page, '/boot/initrd/etc/profile')).toHaveAttribute('data-mark', 'changed');
+  });
+
+  await test.step('the input changes on disk: the edit says so and Save is refused', async () => {
+    // Rebuilt in place: the same file name, other bytes.
+    execFileSync('bash', ['-c', `printf 'x' | dd of=${JSON.stringify(ops)} bs=1 seek=40000 conv=notrunc status=none`]);
+    await page.reload();
+    await expect(page.getByTestId('edit-stale')).toBeVisible();
+    await expect(page.getByTestId('edit-save-as')).toBeDisabled();
+  });
+
+  await test.step('Discard all asks first, then the tree is the input again', async () => {
+    await page.getByTestId('edit-changes-button').click();
+    await page.getByTestId('edit-discard').click();
+    const confirm = page.getByTestId('discard-dialog');
+    await expect(confirm).toContainText('5 changes');
+    await confirm.getByTestId('discard-confirm').click();
+    await expect(count).toHaveText('0');
+    await expect(page.getByTestId('changes-empty')).toBeVisible();
+  });
+});

@@ -492,8 +492,9 @@ export const useInspect = create<InspectState>((set, get) => {
 });
 
 /** The rows the tree shows: expanded folders' children, depth first, plus status rows; in Edit mode, as the edit has them. */
-export function visibleRows(nodes: Map<string, TreeNode>, expanded: Set<string>, overlay?: EditOverlay): Row[] {
+export function visibleRows(nodes: Map<string, TreeNode>, expanded: Set<string>, overlay?: EditOverlay, sort: SortMode = 'name'): Row[] {
   const rows: Row[] = [];
+  const cmp = compare(sort, nodes);
   const walk = (path: string, depth: number) => {
     const n = nodes.get(path);
     if (!n) return;
@@ -504,7 +505,9 @@ export function visibleRows(nodes: Map<string, TreeNode>, expanded: Set<string>,
       rows.push({ kind: 'status', path, depth, line: 0 });
       return;
     }
-    const kids = overlay ? editedChildren(overlay, path, n.children) : n.children;
+    let kids = overlay ? editedChildren(overlay, path, n.children) : n.children;
+    // What the edit added takes its place among the rest (its node is in the map: see edit-store).
+    if (kids && overlay?.childrenOf.get(path)?.length) kids = kids.filter((k) => nodes.has(k)).sort(cmp);
     if (!kids) return;
     for (let i = 0; i < kids.length; i++) {
       const child = kids[i]!;

@@ -195,7 +195,7 @@ export function TreePane() {
   const searching = find.query !== '';
 
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const rows = useMemo(() => visibleRows(nodes, expanded, overlay), [nodes, expanded, rev, overlay]);
+  const rows = useMemo(() => visibleRows(nodes, expanded, overlay, sort), [nodes, expanded, rev, overlay, sort]);
   /** The entry as the tree shows it: as the edit has it in Edit mode. */
   const entryOf = (path: string) => {
     const n = nodes.get(path);

@@ -5,6 +5,7 @@ import type { ChangeInput } from '../../../../../shared/remaster';
 import type { EntryView } from '../../../../../shared/image';
 import { joinPath, useEdit } from '../../../store/edit-store';
 import { parentOf } from '../../../store/edit-overlay';
+import { useInspect } from '../../../store/inspect-store';
 import { ErrorNote } from '../common';
 import { Modal } from '../Modal';
 import { HostPicker } from '../OpenImageDialog';
@@ -43,8 +44,12 @@ function nameOf(p: string): string {
 async function applyOrShow(change: ChangeInput, setError: (e?: LabErrorShape) => void): Promise<void> {
   setError(undefined);
   const ok = await useEdit.getState().apply(change);
-  if (ok) close();
-  else setError(useEdit.getState().error);
+  if (ok) {
+    close();
+    // What was made or renamed is shown and selected, as a file manager does.
+    const made = change.op === 'rename' ? change.to : change.op === 'mkdir' || change.op === 'put' ? change.path : undefined;
+    if (made) void useInspect.getState().revealPath(made);
+  } else setError(useEdit.getState().error);
   useEdit.getState().clearError();
 }
 
