@@ -357,3 +357,21 @@ test('changes entries from the menu and the keys; undo refuses what a later chan
     await expect(page.getByTestId('changes-empty')).toBeVisible();
   });
 });
+
+test('the tour’s last step on the sample path offers Edit mode and points at its toggle', async ({ page }) => {
+  // The tour as it stands after the sample's five steps (the full run is tour-sample.spec.ts).
+  const set = await rpc('settings.update', { tour: { active: true, path: 'sample', step: 'minikube', collapsed: false, checkout: dir, iso: input, done: [] } });
+  expect(set.ok, set.error?.message).toBe(true);
+  await page.goto(served.url);
+  const tip = page.getByTestId('tour-dock').getByTestId('tour-remaster');
+  await expect(tip).toContainText('Optional: change it without a rebuild');
+  await expect(page.locator('[data-tour="edit-toggle"]')).toHaveCount(0);
+  await tip.getByTestId('tour-show-edit').click();
+  // Show me opens the tour's ISO in Inspect, where the toggle is, and rings and focuses it.
+  const toggle = page.getByTestId('edit-toggle');
+  await expect(page.getByTestId('image-name')).toHaveText('fixture.iso');
+  await expect(toggle).toBeFocused();
+  await expect(toggle).toHaveAttribute('data-tour-lit', '');
+  const off = await rpc('settings.update', { tour: { active: false } });
+  expect(off.ok).toBe(true);
+});

@@ -7,6 +7,7 @@ import { PRESENTER_KEYS, togglePresenter } from './presenter';
 import { nextMove, STEPS, stepIndex, stepStatus, type TourFacts } from './progress';
 import { INTRO, STEP_TEXT } from './steps';
 import { ChangeAndCompare } from './ChangeAndCompare';
+import { RemasterTip } from './RemasterTip';
 import { IsoChoose, SampleAbout, TourAction } from './TourActions';
 import { showTarget, TARGETS } from './targets';
 
@@ -86,6 +87,7 @@ function StepView({ step, facts }: { step: TourStep; facts: TourFacts }) {
       </p>
       {step === 'build' && facts.path === 'sample' && <SampleAbout />}
       {step === 'minikube' && facts.path === 'sample' && facts.checkout && <ChangeAndCompare facts={facts} />}
+      {step === 'minikube' && facts.path === 'sample' && facts.iso && <RemasterTip facts={facts} />}
       <div className={`tour-next${status === 'done' ? ' is-done' : ''}`} aria-live="polite">
         {status === 'done' && (
           <p className="tour-done" data-testid="tour-done">

@@ -54,7 +54,8 @@ export type TargetId =
   | 'boot-iso'
   | 'console'
   | 'login-root'
-  | 'minikube';
+  | 'minikube'
+  | 'edit-toggle';
 
 /** What the panel itself offers when there is nothing in the app to point at yet. */
 export type PanelAction = 'create-sample' | 'use-checkout' | 'choose-iso' | 'open-iso' | 'boot-iso';

@@ -64,6 +64,13 @@ export const TARGETS: Record<TargetId, TargetDef> = {
   },
   'login-root': { view: 'boot', label: 'Log in as root', selectors: () => ['[data-tour="login-root"]'], prepare: showTourVm },
   minikube: { view: 'boot', label: 'the minikube hand-off', selectors: () => ['[data-tour="minikube"]'], prepare: showTourVm },
+  // The toggle is there once an ISO is open: the tour's own, unless another one is.
+  'edit-toggle': {
+    view: 'inspect',
+    label: 'the Edit toggle',
+    selectors: () => ['[data-tour="edit-toggle"]'],
+    prepare: (f) => (f.iso && !useInspect.getState().image ? useInspect.getState().openImage(f.iso) : undefined),
+  },
 };
 
 const FOCUSABLE = 'button:not([disabled]), a[href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
