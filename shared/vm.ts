@@ -69,6 +69,11 @@ export const VmView = z.object({
    * shows it once that process detaches.
    */
   consoleHeldBy: z.number().int().optional(),
+  /**
+   * The current (or last) boot was *Boot with the serial console*: QEMU started the ISO's
+   * own kernel and initrd directly with this command line (console=ttyS0 added).
+   */
+  serialBoot: z.object({ label: z.string(), kernel: z.string(), initrd: z.array(z.string()), cmdline: z.string() }).optional(),
 });
 export type VmView = z.infer<typeof VmView>;
 
@@ -115,6 +120,16 @@ export const VmCreateArgs = z
 export type VmCreateArgs = z.infer<typeof VmCreateArgs>;
 
 export const VmNameArgs = z.object({ name: VmName }).strict();
+export const VmStartArgs = z
+  .object({
+    name: VmName,
+    /**
+     * Boot with the serial console: the ISO's default boot entry's kernel and initrd,
+     * booted by QEMU directly with that entry's command line plus console=ttyS0. QEMU only.
+     */
+    serialConsole: z.boolean().optional(),
+  })
+  .strict();
 export const VmStopArgs = z
   .object({
     name: VmName,
@@ -134,6 +149,9 @@ export const VmLoginArgs = z
     command: z.string().min(1).max(8192).optional(),
     /** For the login prompt, and again for the command (default 120 s). */
     timeoutSeconds: z.number().min(0.1).max(3600).optional(),
+    /** The console's size: typed as `stty cols C rows R` once logged in (a serial line carries no size). */
+    cols: z.number().int().min(2).max(1000).optional(),
+    rows: z.number().int().min(2).max(1000).optional(),
   })
   .strict();
 export const VmLoginResult = z.object({
@@ -150,3 +168,62 @@ export const MinikubeCommand = z.object({
   minikubePath: z.string().optional(),
 });
 export type MinikubeCommand = z.infer<typeof MinikubeCommand>;
+
+/** A boot entry of the ISO's bootloader config, and what its command line makes the serial console show. */
+export const VmBootEntry = z.object({
+  /** The config file in the ISO, e.g. /isolinux/isolinux.cfg. */
+  config: z.string(),
+  loader: z.enum(['syslinux', 'grub']),
+  label: z.string(),
+  kernel: z.string().optional(),
+  initrd: z.array(z.string()),
+  cmdline: z.string(),
+  serialConsole: z.boolean(),
+  /** For people: "No serial console (console=ttyS0): …", "loglevel=3: the kernel stays quiet; …". */
+  notes: z.array(z.string()),
+});
+export type VmBootEntry = z.infer<typeof VmBootEntry>;
+
+/** `vm.bootInfo`: read before booting, from the ISO's boot config (nothing is started). */
+export const VmBootInfo = z.object({
+  iso: z.string(),
+  /** The entry the bootloader boots on its own (DEFAULT / set default), for the firmware the VM uses. */
+  entry: VmBootEntry.optional(),
+  /** Every entry found, in the order of the configs the firmware reads. */
+  entries: z.array(VmBootEntry),
+  /** Why nothing can be said (no isolinux/syslinux or GRUB config found). */
+  unknown: z.string().optional(),
+  /** *Boot with the serial console* is offered: the entry lacks console=ttyS0 and its kernel is in the ISO. */
+  serialBoot: z.object({ offered: z.boolean(), cmdline: z.string().optional(), why: z.string().optional() }),
+});
+export type VmBootInfo = z.infer<typeof VmBootInfo>;
+
+/**
+ * `vm.activity`: every second while subscribed, so slow is told from hung. Ages are
+ * computed by the core, so the browser's clock does not matter.
+ */
+export const VmActivity = z.object({
+  state: VmState,
+  /** ms since the serial console last received anything this boot; absent before the first byte. */
+  lastOutputMsAgo: z.number().optional(),
+  /** The hypervisor process's CPU use since the previous sample, in % of one host core (QEMU only). */
+  cpuPercent: z.number().optional(),
+  /** CPU seconds the hypervisor process used so far (user + system, /proc/<pid>/stat). */
+  cpuSeconds: z.number().optional(),
+});
+export type VmActivity = z.infer<typeof VmActivity>;
+
+const IsoArgs = z.object({ iso: AbsPath }).strict();
+
+/** Channels of "boots that explain themselves", spread into the contract. */
+export const vmExplainRequests = {
+  /** What the console will show when this ISO boots, read from its boot config. */
+  'vm.bootInfo': { args: IsoArgs, result: VmBootInfo },
+  /** Stops a *Log in as root* waiting on this VM (it then fails with VM_LOGIN_CANCELLED). */
+  'vm.loginCancel': { args: VmNameArgs, result: z.object({ cancelled: z.boolean() }) },
+} as const;
+
+export const vmExplainEvents = {
+  /** Last output and CPU use of a VM, every second, until unsubscribed or the VM is deleted. */
+  'vm.activity': { kind: 'json', args: VmNameArgs, data: VmActivity },
+} as const;

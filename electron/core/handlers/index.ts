@@ -9,7 +9,7 @@ import { sampleRequestHandlers } from './sample';
 import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
 import { shellEventHandlers, shellRequestHandlers } from './shell';
 import { sizeMapRequestHandlers } from './size-map';
-import { vmConsole, vmCreate, vmDelete, vmInput, vmKill, vmList, vmLogin, vmMinikubeCommand, vmStart, vmStop, vmTranscript, vmWatch, vmMinikubeRun } from './vm';
+import { vmConsole, vmCreate, vmDelete, vmExplainEventHandlers, vmExplainRequestHandlers, vmInput, vmKill, vmList, vmLogin, vmMinikubeCommand, vmStart, vmStop, vmTranscript, vmWatch, vmMinikubeRun } from './vm';
 
 /** The handler table. TypeScript fails the build when a channel of the contract has no entry. */
 export const requestHandlers: RequestHandlers = {
@@ -51,6 +51,7 @@ export const requestHandlers: RequestHandlers = {
   ...sizeMapRequestHandlers,
   ...sampleRequestHandlers,
   ...remasterRequestHandlers,
+  ...vmExplainRequestHandlers,
 };
 
 export const eventHandlers: EventHandlers = {
@@ -64,4 +65,5 @@ export const eventHandlers: EventHandlers = {
   ...shellEventHandlers,
   ...diffEventHandlers,
   ...remasterEventHandlers,
+  ...vmExplainEventHandlers,
 };

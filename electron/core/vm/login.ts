@@ -19,6 +19,8 @@ export interface LoginOptions {
   signal?: AbortSignal;
   /** Idle time after which Enter is pressed to get a fresh prompt. */
   nudgeAfterMs?: number;
+  /** The console's size, told to the guest once logged in (see tellSize). */
+  size?: { cols: number; rows: number };
 }
 
 const LOGIN_PROMPT = /(?:^|\n)[^\n]*\blogin: ?(?:\[[^\n]*)?$/;
@@ -41,6 +43,7 @@ export async function loginAndRun(port: ConsolePort, opts: LoginOptions): Promis
   const screen = new Screen(port, opts.signal);
   try {
     await logIn(screen, port, opts);
+    if (opts.size) await tellSize(screen, port, opts.size, opts.timeoutMs);
     if (!opts.command) return { loggedIn: true };
     const id = randomBytes(4).toString('hex');
     const begin = `__ISOLAB_B_${id}`;
@@ -57,6 +60,29 @@ export async function loginAndRun(port: ConsolePort, opts: LoginOptions): Promis
   } finally {
     screen.close();
   }
+}
+
+/**
+ * A serial line carries no window size (there is no TIOCSWINSZ from the other end), so the
+ * guest's tty says 0×0 and full-screen programs guess 80×24 or worse. Typed as a command
+ * once the shell runs: `stty cols C rows R` is understood by busybox's stty (minikube's
+ * buildroot, the fixture) and by GNU coreutils' (systemd distributions) alike, and sets the
+ * size on the tty the shell and everything it starts share. The alternatives fail one of
+ * the two: `resize` (xterm's) is absent from busybox, systemd's `systemd.tty.columns=` is
+ * a kernel argument for the next boot, and a getty option would need the ISO changed.
+ * `2>/dev/null` keeps a guest without stty quiet; the prompt after it means it ran.
+ */
+async function tellSize(screen: Screen, port: ConsolePort, size: { cols: number; rows: number }, timeoutMs: number): Promise<void> {
+  const mark = screen.length;
+  port.write(`stty cols ${size.cols} rows ${size.rows} 2>/dev/null\n`);
+  await screen.waitFor(
+    (t) => {
+      const s = t.slice(mark);
+      return s.includes('\n') && SHELL_PROMPT.test(s.split('\n').pop() ?? '') ? true : undefined;
+    },
+    Math.min(timeoutMs, 30_000),
+    { what: 'shell prompt after setting the terminal size', code: 'VM_LOGIN_TIMEOUT', hint: 'look at the console to see what the guest printed' },
+  );
 }
 
 async function logIn(screen: Screen, port: ConsolePort, opts: LoginOptions): Promise<void> {
@@ -162,7 +188,9 @@ class Screen {
       };
       const onAbort = () => {
         finish();
-        reject(new LabError('VM_LOGIN_CANCELLED', `Stopped waiting for ${what}`));
+        // The manager aborts with its own reason when the VM stops under the login.
+        const why = this.signal?.reason;
+        reject(why instanceof LabError ? why : new LabError('VM_LOGIN_CANCELLED', `Stopped waiting for ${what}`));
       };
       const timer = setTimeout(() => {
         finish();

@@ -14,6 +14,8 @@ export interface QemuLaunch {
   pidfile: string;
   /** UEFI firmware (aarch64, or an EFI-only x86_64 ISO). */
   firmware?: string;
+  /** Direct kernel boot (*Boot with the serial console*): the ISO stays attached as the CD. */
+  directKernel?: { kernel: string; initrd?: string; append: string };
 }
 
 export function qemuBinary(arch: VmArch): string {
@@ -64,6 +66,11 @@ export function qemuArgs(l: QemuLaunch): string[] {
     '-serial', `unix:${opt(l.serial)},server=on,wait=on`,
     '-pidfile', l.pidfile,
   );
+  // Plain strings to QEMU (not key=value options): commas need no doubling here.
+  if (l.directKernel) {
+    args.push('-kernel', l.directKernel.kernel, '-append', l.directKernel.append);
+    if (l.directKernel.initrd) args.push('-initrd', l.directKernel.initrd);
+  }
   return args;
 }
 

@@ -123,6 +123,7 @@ export class QemuDriver implements VmDriver {
       serial: vm.files.serial,
       pidfile: vm.files.pidfile,
       ...(firmware ? { firmware } : {}),
+      ...(vm.serialBoot ? { directKernel: { kernel: vm.serialBoot.files.kernel, append: vm.serialBoot.cmdline, ...(vm.serialBoot.files.initrd ? { initrd: vm.serialBoot.files.initrd } : {}) } } : {}),
     });
     const log = fs.openSync(vm.files.log, 'w');
     let child: ChildProcess;

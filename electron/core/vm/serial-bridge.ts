@@ -31,6 +31,10 @@ export class SerialBridge {
   private reconnecting: Promise<void> | undefined;
   /** Transcript size when loadScreen filled the ring: what open consoles already show. */
   private loadedUpTo: number | undefined;
+  /** When the guest last sent anything (Date.now()); undefined before its first byte this boot. */
+  lastReceivedAt: number | undefined;
+  /** The last byte consoles were given ended a line (or nothing was given yet). */
+  private atLineStart = true;
 
   constructor(private readonly transcriptFile: string) {}
 
@@ -49,6 +53,11 @@ export class SerialBridge {
     this.transcript = fs.createWriteStream(this.transcriptFile, { flags: 'w' });
     this.transcript.on('error', () => undefined);
     this.transcriptBytes = 0;
+    this.lastReceivedAt = undefined;
+    // Consoles kept open across a restart may still sit on the old boot's prompt ("login: "):
+    // the banner starts on a line of its own. Only they get the line break; the ring starts clean.
+    if (!this.atLineStart) for (const l of this.listeners) l(Buffer.from('\r\n'));
+    this.atLineStart = true;
     if (banner) this.deliver(Buffer.from(banner), false);
   }
 
@@ -62,6 +71,7 @@ export class SerialBridge {
     this.loadedUpTo = undefined;
     this.ring.clear();
     this.ring.push(tail);
+    if (tail.length) this.atLineStart = tail[tail.length - 1] === 0x0a;
     this.transcriptBytes = size;
     this.closeTranscript();
     this.transcript = fs.createWriteStream(this.transcriptFile, { flags: 'a' });
@@ -152,7 +162,10 @@ export class SerialBridge {
         sock.on('error', () => undefined);
         this.sock?.destroy();
         this.sock = sock;
-        sock.on('data', (d: Buffer) => this.deliver(d, true));
+        sock.on('data', (d: Buffer) => {
+          this.lastReceivedAt = Date.now();
+          this.deliver(d, true);
+        });
         sock.on('close', () => {
           if (this.sock !== sock) return;
           this.sock = undefined;
@@ -179,6 +192,7 @@ export class SerialBridge {
   }
 
   private deliver(chunk: Buffer, record: boolean): void {
+    if (chunk.length) this.atLineStart = chunk[chunk.length - 1] === 0x0a;
     this.ring.push(chunk);
     if (record && this.transcript && this.transcriptBytes < TRANSCRIPT_MAX_BYTES) {
       this.transcript.write(chunk);

@@ -41,8 +41,26 @@ export const VmRecord = z.object({
   error: LabErrorShape.optional(),
   /** True from start until a stop is seen: a VM found dead with this set stopped while nobody watched. */
   expectRunning: z.boolean().optional(),
+  /**
+   * Written by the process deleting the VM before it powers it off: the process holding the
+   * console then sees the VM go as deleted, instead of saving it back as stopped.
+   */
+  deleting: z.boolean().optional(),
   files: VmFiles,
   vbox: z.object({ name: z.string(), uuid: z.string().optional() }).optional(),
+  /**
+   * Started with *Boot with the serial console*: QEMU boots these host copies of the ISO's
+   * kernel and initrd directly, with `cmdline`. Cleared by a normal start.
+   */
+  serialBoot: z
+    .object({
+      label: z.string(),
+      kernel: z.string(),
+      initrd: z.array(z.string()),
+      cmdline: z.string(),
+      files: z.object({ kernel: z.string(), initrd: z.string().optional() }),
+    })
+    .optional(),
 });
 export type VmRecord = z.infer<typeof VmRecord>;
 

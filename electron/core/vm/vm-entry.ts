@@ -33,6 +33,8 @@ export class VmEntry {
   /** Operations on one VM run one after another. */
   private queue: Promise<unknown> = Promise.resolve();
   deleted = false;
+  /** *Log in as root* calls waiting on this VM's console; aborted by a cancel or a stop. */
+  readonly logins = new Set<AbortController>();
 
   constructor(
     public rec: VmRecord,
@@ -84,6 +86,7 @@ export class VmEntry {
     if (r.error) v.error = r.error;
     if (this.pid !== undefined && (v.state === 'running' || v.state === 'starting' || v.state === 'stopping')) v.pid = this.pid;
     if (this.heldBy !== undefined && !this.owned) v.consoleHeldBy = this.heldBy;
+    if (r.serialBoot) v.serialBoot = { label: r.serialBoot.label, kernel: r.serialBoot.kernel, initrd: r.serialBoot.initrd, cmdline: r.serialBoot.cmdline };
     return v;
   }
 
@@ -141,6 +144,14 @@ export class VmEntry {
     for (const l of [...this.endListeners]) l();
     this.endListeners.clear();
     this.watchers.clear();
+  }
+
+  /** Ends every login waiting on this VM with `why`; returns how many there were. */
+  abortLogins(why: Error): number {
+    const n = this.logins.size;
+    for (const c of [...this.logins]) c.abort(why);
+    this.logins.clear();
+    return n;
   }
 
   consolePort(): ConsolePort {

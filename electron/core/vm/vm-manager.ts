@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError, toErrorShape } from '../../../shared/errors';
-import type { VmDriverName, VmEvent, VmLoginResult, VmView } from '../../../shared/vm';
+import type { VmActivity, VmBootInfo, VmDriverName, VmEvent, VmLoginResult, VmView } from '../../../shared/vm';
 import type { LabPaths } from '../paths';
+import { cpuPercent, cpuSeconds, parseProcStat } from './boot-explain';
+import { extractSerialBoot, readBootInfo } from './boot-info';
 import type { DriverEvent, DriverState, VmDriver } from './driver';
 import { loginAndRun } from './login';
 import { findOrphanQemus } from './orphans';
@@ -136,12 +138,46 @@ export class VmManager {
     }
   }
 
-  async start(name: string, opts: { signal?: AbortSignal } = {}): Promise<VmView> {
+  /** `serialConsole`: *Boot with the serial console* (see prepareSerialBoot); otherwise the ISO boots as it is. */
+  async start(name: string, opts: { signal?: AbortSignal; serialConsole?: boolean } = {}): Promise<VmView> {
     const entry = await this.entry(name);
-    return entry.serialize(() => this.doStart(entry, opts.signal));
+    return entry.serialize(() => this.doStart(entry, opts.signal, opts.serialConsole === true));
   }
 
-  private async doStart(entry: VmEntry, signal?: AbortSignal): Promise<VmView> {
+  /** What the console will show when this ISO boots, from its boot config; nothing is started. */
+  async bootInfo(iso: string): Promise<VmBootInfo> {
+    try {
+      return (await readBootInfo(iso, this.opts.paths.cacheDir)).info;
+    } catch (err) {
+      if (err instanceof LabError) throw err;
+      throw new LabError('VM_ISO_INVALID', `Cannot read the boot config of ${path.basename(iso)}: ${(err as Error).message}`, 'isolab info <iso> shows what the file is');
+    }
+  }
+
+  /**
+   * *Boot with the serial console* for an ISO whose boot entry lacks console=ttyS0. Of the
+   * two ways (QEMU's direct kernel boot, or a temporary ISO remastered with console=ttyS0
+   * added) this is the direct kernel boot: it needs no xorriso (optional on a lab machine),
+   * copies only the kernel and initrd instead of writing a whole new ISO (minikube's is
+   * ~300 MB; the copy would cost time and disk at every new ISO), and leaves the ISO the
+   * VM was made from as its CD-ROM, so a guest that mounts its boot medium still finds it.
+   * What it skips is the bootloader (no ISOLINUX line; its menu and timeout), which is
+   * exactly the part that is not under test when the question is "what does the kernel say".
+   */
+  private async prepareSerialBoot(entry: VmEntry): Promise<void> {
+    const rec = entry.rec;
+    if (rec.driver !== 'qemu') {
+      throw new LabError('VM_SERIAL_BOOT_UNSUPPORTED', 'Boot with the serial console needs QEMU: VirtualBox cannot boot a kernel file directly', 'make a QEMU VM for this ISO, or add console=ttyS0 with isolab remaster --cmdline-add console=ttyS0');
+    }
+    const { info, plan } = await readBootInfo(rec.spec.iso, this.opts.paths.cacheDir, { arch: rec.arch, efi: rec.efiOnly === true || rec.arch === 'aarch64' });
+    if (!plan) {
+      throw new LabError('VM_SERIAL_BOOT_UNAVAILABLE', `${rec.name} cannot be booted with the serial console: ${info.serialBoot.why ?? 'no boot entry found'}`, 'start it normally');
+    }
+    const files = await extractSerialBoot(rec.spec.iso, this.opts.paths.cacheDir, plan, path.join(rec.files.dir, 'serial-boot'));
+    rec.serialBoot = { label: plan.label, kernel: plan.kernel, initrd: plan.initrd, cmdline: plan.cmdline, files };
+  }
+
+  private async doStart(entry: VmEntry, signal?: AbortSignal, serialConsole = false): Promise<VmView> {
     const rec = entry.rec;
     if (entry.machine.state === 'running') return entry.view();
     requireState(rec.name, entry.machine.state, ['stopped', 'error'], 'start');
@@ -154,6 +190,8 @@ export class VmManager {
       return entry.view();
     }
     const plan = await entry.driver.plan(rec.spec, { arch: rec.arch, efiOnly: rec.efiOnly === true });
+    if (serialConsole) await this.prepareSerialBoot(entry);
+    else delete rec.serialBoot;
     rec.accel = plan.accel;
     if (plan.note) rec.note = plan.note;
     else delete rec.note;
@@ -264,6 +302,13 @@ export class VmManager {
       if (entry.deleted) return;
       entry.unwatchDriver?.();
       entry.unwatchDriver = undefined;
+      entry.abortLogins(new LabError('VM_STOPPED', `${name} was deleted while waiting to log in`));
+      // Before the power goes: a process holding the console (serve, the app) that sees the VM
+      // die reads this and lets it go as deleted, instead of saving it back as "stopped".
+      if (fs.existsSync(this.store.recordFile(name))) {
+        entry.rec.deleting = true;
+        await this.store.save(entry.rec).catch(() => undefined);
+      }
       try {
         await entry.driver.delete(entry.rec);
       } catch (err) {
@@ -289,14 +334,76 @@ export class VmManager {
     return fs.promises.readFile(entry.rec.files.transcript, 'utf8').catch(() => '');
   }
 
-  async login(name: string, opts: { user?: string; command?: string; timeoutSeconds?: number; signal?: AbortSignal } = {}): Promise<VmLoginResult> {
+  async login(name: string, opts: { user?: string; command?: string; timeoutSeconds?: number; signal?: AbortSignal; cols?: number; rows?: number } = {}): Promise<VmLoginResult> {
     const entry = await this.entry(name);
     requireState(name, entry.machine.state, ['running'], 'log in to');
     this.requireConsole(entry);
-    const o: Parameters<typeof loginAndRun>[1] = { user: opts.user ?? 'root', timeoutMs: opts.timeoutSeconds !== undefined ? opts.timeoutSeconds * 1000 : DEFAULT_LOGIN_TIMEOUT_MS };
+    const ctrl = new AbortController();
+    const o: Parameters<typeof loginAndRun>[1] = { user: opts.user ?? 'root', timeoutMs: opts.timeoutSeconds !== undefined ? opts.timeoutSeconds * 1000 : DEFAULT_LOGIN_TIMEOUT_MS, signal: ctrl.signal };
     if (opts.command) o.command = opts.command;
-    if (opts.signal) o.signal = opts.signal;
-    return loginAndRun(entry.consolePort(), o);
+    if (opts.cols && opts.rows) o.size = { cols: opts.cols, rows: opts.rows };
+    const onAbort = () => ctrl.abort(opts.signal?.reason);
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    entry.logins.add(ctrl);
+    try {
+      return await loginAndRun(entry.consolePort(), o);
+    } finally {
+      entry.logins.delete(ctrl);
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Cancel for *Log in as root*: every login waiting on this VM fails with VM_LOGIN_CANCELLED. */
+  async loginCancel(name: string): Promise<{ cancelled: boolean }> {
+    const entry = await this.entry(name);
+    return { cancelled: entry.abortLogins(new LabError('VM_LOGIN_CANCELLED', `Stopped waiting to log in to ${name}: cancelled`)) > 0 };
+  }
+
+  /**
+   * Every second: how long ago the console last said something and how much CPU the QEMU
+   * process burns (its utime+stime from /proc/<pid>/stat, sampled), so a slow boot (CPU
+   * busy, output now and then) is told from a hung one (CPU idle or output long gone).
+   */
+  async activity(name: string, emit: (a: VmActivity) => void, signal: AbortSignal, intervalMs = 1000): Promise<void> {
+    const entry = await this.entry(name);
+    let prev: { cpuSeconds: number; atMs: number; pid: number } | undefined;
+    const sample = async (): Promise<VmActivity> => {
+      const state = entry.deleted ? 'absent' : entry.machine.state;
+      const a: VmActivity = { state };
+      if (state !== 'starting' && state !== 'running' && state !== 'stopping') {
+        prev = undefined;
+        return a;
+      }
+      const last = entry.bridge.lastReceivedAt ?? (await transcriptWrittenAt(entry.rec.files.transcript));
+      if (last !== undefined) a.lastOutputMsAgo = Math.max(0, Date.now() - last);
+      const pid = entry.pid;
+      if (pid !== undefined && process.platform === 'linux') {
+        const st = parseProcStat(await fs.promises.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ''));
+        if (st) {
+          const cur = { cpuSeconds: cpuSeconds(st), atMs: Date.now(), pid };
+          a.cpuSeconds = Math.round(cur.cpuSeconds * 10) / 10;
+          const pct = prev && prev.pid === pid ? cpuPercent(prev, cur) : undefined;
+          if (pct !== undefined) a.cpuPercent = pct;
+          prev = cur;
+        }
+      }
+      return a;
+    };
+    let busy = false;
+    const tick = async () => {
+      if (busy || signal.aborted) return;
+      busy = true;
+      try {
+        const a = await sample();
+        if (!signal.aborted) emit(a);
+      } finally {
+        busy = false;
+      }
+    };
+    await tick();
+    const timer = setInterval(() => void tick(), intervalMs);
+    await untilEnded(entry, signal, () => clearInterval(timer));
   }
 
   /** Snapshot, then changes and marks until the watcher leaves or the VM is deleted. */
@@ -411,6 +518,14 @@ export class VmManager {
     const driver = this.drivers[rec.driver];
     const ds = await driverState(driver, rec);
     if (this.entries.has(name)) return;
+    if (rec.deleting) {
+      // A delete in progress elsewhere, or one that died after powering the VM off: not a VM any more.
+      if (ds.state !== 'running') {
+        await this.store.remove(rec).catch(() => undefined);
+        return;
+      }
+      delete rec.deleting;
+    }
     const entry = new VmEntry(rec, driver, ds.state === 'running' ? 'running' : ds.state === 'stopped' ? 'stopped' : 'error');
     this.entries.set(name, entry);
     if (ds.state === 'running') {
@@ -523,6 +638,7 @@ export class VmManager {
     if (e.kind === 'stopped') {
       // A stop or kill in progress writes its own reason.
       if (entry.machine.state === 'stopping' || entry.machine.state === 'stopped') return;
+      if (await this.deletedElsewhere(entry)) return;
       await this.markStopped(entry, e.reason, entry.owned);
       return;
     }
@@ -535,7 +651,7 @@ export class VmManager {
         await driver.accelFailed!(rec, `KVM stopped a guest with an internal error`);
         await driver.kill(rec);
         await this.markStopped(entry, 'KVM failed on this host: restarting under TCG', true);
-        await this.doStart(entry);
+        await this.doStart(entry, undefined, rec.serialBoot !== undefined);
       }).catch(() => undefined);
       return;
     }
@@ -543,8 +659,30 @@ export class VmManager {
     if (entry.owned) await this.store.save(rec).catch(() => undefined);
   }
 
+  /**
+   * Another process (`isolab vm rm`) is deleting this VM: its record says so (written before
+   * the power went) or is gone already. Then the VM is let go of as deleted; saving it as
+   * stopped would write the record back into the folder being removed, and the VM would
+   * reappear after "removed" was printed.
+   */
+  private async deletedElsewhere(entry: VmEntry): Promise<boolean> {
+    const fresh = await this.store.load(entry.name);
+    const gone = fresh ? fresh.deleting === true : !fs.existsSync(this.store.recordFile(entry.name));
+    if (!gone) return false;
+    entry.unwatchDriver?.();
+    entry.unwatchDriver = undefined;
+    entry.abortLogins(new LabError('VM_STOPPED', `${entry.name} was deleted while waiting to log in`));
+    entry.bridge.close();
+    entry.driver.release(entry.rec);
+    entry.owned = false;
+    this.entries.delete(entry.name);
+    entry.end();
+    return true;
+  }
+
   private async markStopped(entry: VmEntry, reason: string, save: boolean): Promise<void> {
     if (entry.deleted || entry.machine.state === 'stopped') return;
+    entry.abortLogins(new LabError('VM_STOPPED', `${entry.name} stopped while waiting to log in (${reason})`, `start it again: isolab vm start ${entry.name}`));
     entry.unwatchDriver?.();
     entry.unwatchDriver = undefined;
     entry.bridge.detach();
@@ -616,7 +754,14 @@ async function driverState(driver: VmDriver, rec: VmRecord): Promise<DriverState
 function bootBanner(rec: VmRecord, t0: number): string {
   const time = new Date(t0).toTimeString().slice(0, 8);
   const how = rec.accel === 'vbox' ? 'VirtualBox' : rec.accel === 'kvm' ? 'QEMU, KVM' : 'QEMU, TCG: no hardware acceleration';
-  return `\x1b[2m[ISO Lab: ${rec.name} starting at ${time} (${how})]\x1b[0m\r\n`;
+  const serial = rec.serialBoot ? `\r\n[ISO Lab: booting ${rec.serialBoot.kernel} directly with the serial console: ${rec.serialBoot.cmdline}]` : '';
+  return `\x1b[2m[ISO Lab: ${rec.name} starting at ${time} (${how})]${serial}\x1b[0m\r\n`;
+}
+
+/** When the console transcript was last written, if it holds anything (for a console held elsewhere). */
+async function transcriptWrittenAt(file: string): Promise<number | undefined> {
+  const st = await fs.promises.stat(file).catch(() => undefined);
+  return st && st.size > 0 ? st.mtimeMs : undefined;
 }
 
 function untilEnded(entry: VmEntry, signal: AbortSignal, unsubscribe: () => void): Promise<void> {
