@@ -33,6 +33,20 @@ export type ShellOpened = z.infer<typeof ShellOpened>;
 
 const ShellArgs = z.object({ shellId: ShellId }).strict();
 
+/** While a shell opens: hashing the initrd (once per file), importing its tree into Docker (once per content), creating the container. */
+export const ShellProgress = z.object({
+  type: z.literal('progress'),
+  phase: z.enum(['hashing', 'importing', 'creating']),
+  bytes: z.number(),
+  /** Bytes expected (importing: about the archive's unpacked size); 0 when unknown. */
+  total: z.number(),
+  entries: z.number().optional(),
+});
+export type ShellProgress = z.infer<typeof ShellProgress>;
+
+export const ShellPrepareEvent = z.discriminatedUnion('type', [ShellProgress, z.object({ type: z.literal('opened'), opened: ShellOpened })]);
+export type ShellPrepareEvent = z.infer<typeof ShellPrepareEvent>;
+
 export const shellRequests = {
   /**
    * Finds the rootfs's shell (/bin/sh, else /bin/bash: SHELL_NOT_FOUND when neither), imports
@@ -51,6 +65,8 @@ export const shellRequests = {
 } as const;
 
 export const shellEvents = {
+  /** shell.open with progress: `progress` events, then one `opened`, then the end; unsubscribing cancels. */
+  'shell.prepare': { kind: 'json', args: z.object(InImage).strict(), data: ShellPrepareEvent },
   /**
    * A line about what runs where, then the TTY's output. Ends when the shell exits (with a line
    * saying so) or the shell is closed; unsubscribing removes the container.

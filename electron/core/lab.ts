@@ -31,7 +31,7 @@ export function createLab(
     images,
     builds: new BuildManager({ paths, env, dockerHost }),
     vms: new VmManager({ paths, env, defaults: async () => (await settings.get()).vm, adopt: opts.adoptVms !== false }),
-    shells: new ShellManager({ images, env, dockerHost }),
+    shells: new ShellManager({ images, env, dockerHost, cacheDir: paths.cacheDir }),
     edits: new EditManager({ dataDir: paths.dataDir, images, env }),
     env,
   });

@@ -121,7 +121,10 @@ describe.skipIf(skipReason !== undefined)(`rootfs shell${skipReason ? ` (skipped
 
   it('imports the fixture initrd and runs its busybox sh with a TTY', async () => {
     first = ShellOpened.parse(await req(lab, 'shell.open', { file: ISO, path: '/boot/initrd' }));
-    expect(first).toMatchObject({ imported: true, rootfs: '/boot/initrd', shell: '/bin/sh', shellTarget: '/bin/busybox', warnings: [] });
+    expect(first).toMatchObject({ imported: true, rootfs: '/boot/initrd', shell: '/bin/sh', shellTarget: '/bin/busybox' });
+    // This engine stores images with vfs (scripts/ensure-dockerd.sh): the one warning says what that costs.
+    const driver = docker(['info', '-f', '{{.Driver}}']);
+    expect(first.warnings).toEqual(driver === 'vfs' ? [expect.stringMatching(/vfs driver, which copies the whole rootfs for every container/)] : []);
     expect(first.entries).toBeGreaterThan(100);
     imageId = docker(['image', 'inspect', '-f', '{{.Id}}', first.image]);
     expect(docker(['image', 'inspect', '-f', '{{index .Config.Labels "io.isolab.shell"}}', first.image])).toMatch(/^[0-9a-f]{64}$/);
@@ -178,6 +181,39 @@ describe.skipIf(skipReason !== undefined)(`rootfs shell${skipReason ? ` (skipped
     expect(shellContainers(bare.shellId)).toEqual([]);
     await req(lab, 'shell.close', { shellId: again.shellId });
   }, 60_000);
+
+  it('shell.prepare reports hashing and importing with bytes, and a restarted lab does not hash again', async () => {
+    // New bytes (another VERSION), so the engine has no image of them yet.
+    const variant = path.join(home, 'variant.iso');
+    run(process.execPath, ['bin/isolab.cjs', 'remaster', ISO, variant, '--write', `/boot/initrd/etc/VERSION=prepare ${process.pid}`]);
+    const prepare = (l: Dispatcher) =>
+      new Promise<{ events: { type: string; phase?: string; bytes?: number; total?: number }[]; error?: LabErrorShape }>((resolve) => {
+        const events: { type: string; phase?: string; bytes?: number; total?: number }[] = [];
+        l.subscribe('shell.prepare', { file: variant, path: '/boot/initrd' }, { batch: (items) => events.push(...(items as typeof events)), end: (error) => resolve({ events, error }) });
+      });
+    const a = await prepare(lab);
+    expect(a.error).toBeUndefined();
+    const phases = new Set(a.events.filter((e) => e.type === 'progress').map((e) => e.phase));
+    expect([...phases]).toEqual(expect.arrayContaining(['hashing', 'importing', 'creating']));
+    const lastImport = a.events.filter((e) => e.phase === 'importing').at(-1)!;
+    expect(lastImport.bytes).toBeGreaterThan(1_000_000);
+    expect(lastImport.total).toBeGreaterThanOrEqual(lastImport.bytes!);
+    const opened = a.events.find((e) => e.type === 'opened') as unknown as { opened: ShellOpened };
+    expect(opened.opened.imported).toBe(true);
+    await req(lab, 'shell.close', { shellId: opened.opened.shellId });
+
+    // Same ISOLAB_HOME, new process: the content key comes from the cache folder, nothing is hashed.
+    const restarted = createLab({ env: { ...process.env, ISOLAB_HOME: home } });
+    const b = await prepare(restarted);
+    expect(b.error).toBeUndefined();
+    expect(b.events.some((e) => e.phase === 'hashing')).toBe(false);
+    const again = b.events.find((e) => e.type === 'opened') as unknown as { opened: ShellOpened };
+    expect(again.opened).toMatchObject({ imported: false, image: opened.opened.image });
+    await restarted.ctx.shells.dispose();
+    await restarted.ctx.images.closeAll();
+    // The tests below count the rootfs images: only the fixture's stays.
+    docker(['rmi', '-f', opened.opened.image]);
+  }, 180_000);
 
   it('ends the stream with the exit status when the shell exits, and the container goes', async () => {
     const opened = ShellOpened.parse(await req(lab, 'shell.open', { file: ISO, path: '/boot/initrd' }));

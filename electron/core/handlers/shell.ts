@@ -20,6 +20,12 @@ export const shellRequestHandlers: RequestHandlersOf<typeof shellRequests> = {
 };
 
 export const shellEventHandlers: EventHandlersOf<typeof shellEvents> = {
+  'shell.prepare': async ({ file, path }, emit, signal, ctx) => {
+    const opened = await ctx.shells.open(file, path, { signal, onProgress: emit });
+    // Unsubscribed while the container was being created: nobody will attach to it.
+    if (signal.aborted) await ctx.shells.close(opened.shellId);
+    else emit({ type: 'opened', opened });
+  },
   'shell.output': async ({ shellId }, emit, signal, ctx) => {
     await ctx.shells.output(shellId, emit, signal);
   },

@@ -19,11 +19,13 @@ export const ROOTFS_REPO = 'isolab-rootfs';
 const TAR_FORMAT = 'rootfs-tar-1';
 const KEEP_IMAGES = 4;
 
-export async function contentKey(src: ByteSource, signal?: AbortSignal): Promise<string> {
+export async function contentKey(src: ByteSource, signal?: AbortSignal, onBytes?: (n: number) => void): Promise<string> {
   const h = createHash('sha256').update(TAR_FORMAT).update('\0');
+  let n = 0;
   for await (const chunk of src.stream()) {
     if (signal?.aborted) throw new LabError('CANCELLED', 'Opening the shell was cancelled.');
     h.update(chunk as Buffer);
+    onBytes?.((n += (chunk as Buffer).length));
   }
   return h.digest('hex');
 }

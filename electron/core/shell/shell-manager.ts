@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { dockerErrorShape, createDockerClient, pingDocker } from '../docker/client';
 import { resolveDockerEndpoint, type ResolvedDockerEndpoint } from '../docker/endpoint';
 import { formatBytes } from '../../../shared/format';
 import { fromErrorShape, LabError } from '../../../shared/errors';
-import type { ShellOpened } from '../../../shared/shell';
+import type { ShellOpened, ShellProgress } from '../../../shared/shell';
+import type { ArchiveImage } from '../archive/archive-image';
+import { ContentKeys } from './content-keys';
 import { OWNER_LABEL, removeContainer } from '../build/build-container';
 import { ownerAlive, withTimeout } from '../build/build-manager';
 import type { ImageRegistry } from '../image/registry';
@@ -27,6 +31,15 @@ export interface ShellManagerOptions {
   env: NodeJS.ProcessEnv;
   /** settings.docker.host, read at each open. */
   dockerHost?: () => Promise<string | undefined>;
+  /** Where content keys are remembered across runs (rootfs-keys.json); without it, only in memory. */
+  cacheDir?: string;
+}
+
+export interface OpenOptions {
+  /** false is for the CLI with commands piped in; the UI always has a terminal. */
+  tty?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: ShellProgress) => void;
 }
 
 interface Session {
@@ -62,25 +75,28 @@ export class ShellManager {
   private readonly keys = new Map<string, Promise<string>>();
   private readonly imports = new Map<string, Promise<ImportResult>>();
   private readonly owner = `${os.hostname()}:${process.pid}`;
+  private readonly stored: ContentKeys | undefined;
+  private readonly drivers = new Map<string, Promise<string | undefined>>();
   private swept = false;
   private disposed = false;
 
-  constructor(private readonly opts: ShellManagerOptions) {}
+  constructor(private readonly opts: ShellManagerOptions) {
+    this.stored = opts.cacheDir ? new ContentKeys(path.join(opts.cacheDir, 'rootfs-keys.json')) : undefined;
+  }
 
   /** Shells whose containers exist. */
   get count(): number {
     return this.sessions.size;
   }
 
-  /** `tty: false` is for the CLI with commands piped in; the UI always has a terminal. */
-  async open(file: string, imagePath: string, opts: { tty?: boolean } = {}): Promise<ShellOpened> {
+  async open(file: string, imagePath: string, opts: OpenOptions = {}): Promise<ShellOpened> {
     if (this.disposed) throw new LabError('CLOSED', 'ISO Lab is shutting down.');
     const session = await this.opts.images.get(file);
     const rootfs = await locateRootfs(session, imagePath);
     const found = await findShell(session, rootfs);
     // Before hashing a few hundred megabytes: is there an engine to import them into?
     const { docker, endpoint, arch } = await this.connect();
-    const key = await this.keyOf(session, rootfs);
+    const key = await this.keyOf(session, rootfs, opts);
     const image = rootfsRef(key);
     const hostname = await readHostname(session, rootfs);
     const shellId = randomBytes(6).toString('hex');
@@ -88,7 +104,9 @@ export class ShellManager {
     let result: ImportResult;
     try {
       await this.sweep(docker).catch(() => undefined);
-      result = await this.ensureImage(docker, key, rootfs);
+      result = await this.ensureImage(docker, key, rootfs, opts);
+      if (opts.signal?.aborted) throw new LabError('CANCELLED', 'Opening the shell was cancelled.');
+      opts.onProgress?.({ type: 'progress', phase: 'creating', bytes: 0, total: 0 });
       container = await ShellContainer.create(docker, { shellId, image, shell: found.shell, owner: this.owner, hostname, tty: opts.tty });
     } catch (err) {
       throw dockerError(err, endpoint);
@@ -99,6 +117,9 @@ export class ShellManager {
     }
 
     const warnings: string[] = [];
+    if ((await this.driverOf(docker, endpoint.url)) === 'vfs') {
+      warnings.push("The engine stores images with the vfs driver, which copies the whole rootfs for every container: a shell on a big initrd takes as long to open as that copy, even when its image is already there.");
+    }
     if (found.arch && arch && found.arch !== arch) {
       warnings.push(`${found.target} is built for ${found.arch} and the engine runs ${arch}: it starts only where binfmt_misc runs foreign binaries (qemu-user-static).`);
     }
@@ -181,14 +202,32 @@ export class ShellManager {
     return { docker: createDockerClient(endpoint, { env: this.opts.env }), endpoint, arch: status.arch };
   }
 
-  private async keyOf(session: ImageSession, rootfs: Rootfs): Promise<string> {
+  /** docker info's storage driver, once per engine (it decides how long creating a container takes). */
+  private driverOf(docker: Docker, url: string): Promise<string | undefined> {
+    let p = this.drivers.get(url);
+    if (!p) {
+      p = withTimeout(docker.info() as Promise<{ Driver?: string }>, PING_TIMEOUT_MS).then((i) => i.Driver, () => undefined);
+      this.drivers.set(url, p);
+    }
+    return p;
+  }
+
+  private async keyOf(session: ImageSession, rootfs: Rootfs, opts: OpenOptions): Promise<string> {
     const { source, close } = await rootfsBytes(session, rootfs);
     try {
       let p = this.keys.get(source.cacheKey);
       if (!p) {
-        p = contentKey(source);
-        this.keys.set(source.cacheKey, p);
-        p.catch(() => this.keys.delete(source.cacheKey));
+        const cacheKey = source.cacheKey;
+        p = (async () => {
+          const known = await this.stored?.get(cacheKey);
+          if (known) return known;
+          const total = source.size;
+          const key = await contentKey(source, opts.signal, (bytes) => opts.onProgress?.({ type: 'progress', phase: 'hashing', bytes, total }));
+          await this.stored?.set(cacheKey, key);
+          return key;
+        })();
+        this.keys.set(cacheKey, p);
+        p.catch(() => this.keys.delete(cacheKey));
       }
       return await p;
     } finally {
@@ -196,14 +235,23 @@ export class ShellManager {
     }
   }
 
-  /** Two shells opened at once on the same rootfs share one import. */
-  private ensureImage(docker: Docker, key: string, rootfs: Rootfs): Promise<ImportResult> {
+  /** Two shells opened at once on the same rootfs share one import (and its progress goes to the first). */
+  private ensureImage(docker: Docker, key: string, rootfs: Rootfs, opts: OpenOptions): Promise<ImportResult> {
     let p = this.imports.get(key);
     if (!p) {
       p = (async () => {
         if (await findRootfsImage(docker, key)) return { imported: false, entries: 0, bytes: 0 };
         const { tar, stats } = rootfsTar(rootfs.container);
-        await importRootfs(docker, key, tar);
+        // What the tar will roughly be: the archive's unpacked bytes (cpio and tar headers differ a little).
+        const segments = (rootfs.container as Partial<ArchiveImage>).segments ?? [];
+        const total = segments.reduce((n, seg) => n + seg.uncompressedSize, 0);
+        let sent = 0;
+        const counted = new PassThrough({ highWaterMark: 1 << 20 });
+        counted.on('data', (b: Buffer) => opts.onProgress?.({ type: 'progress', phase: 'importing', bytes: (sent += b.length), total: Math.max(total, sent), entries: stats.entries }));
+        tar.on('error', (err) => counted.destroy(err));
+        tar.pipe(counted);
+        await importRootfs(docker, key, counted, opts.signal);
+        if (opts.signal?.aborted) throw new LabError('CANCELLED', 'Opening the shell was cancelled; the partial import was dropped.');
         if (!(await findRootfsImage(docker, key))) {
           throw new LabError('SHELL_IMPORT_FAILED', `Docker reported the import done, but has no image ${rootfsRef(key)}.`, 'check the engine\'s log');
         }

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { LabErrorShape } from '../../../shared/errors';
 import type { EntryView, ImageInfo } from '../../../shared/image';
+import type { ShellOpened, ShellProgress } from '../../../shared/shell';
 import { api } from '../api/lab-api';
 import { ShellSession } from './shell-session';
 import { shape } from './inspect-store';
@@ -21,6 +22,10 @@ export interface ShellTab {
   session?: ShellSession;
   error?: LabErrorShape;
   inputError?: LabErrorShape;
+  /** While opening: hashing, importing (bytes of about `total`), creating the container. */
+  progress?: ShellProgress;
+  /** Stops opening (unsubscribes shell.prepare, which cancels in the core). */
+  cancel?: () => void;
 }
 
 interface ShellState {
@@ -28,6 +33,8 @@ interface ShellState {
   active?: number;
   open(file: string, path: string, imageName: string): Promise<void>;
   retry(key: number): void;
+  /** Stops a tab that is still opening; the tab stays, with a Retry. */
+  cancelOpening(key: number): void;
   close(key: number): Promise<void>;
   activate(key: number): void;
 }
@@ -52,22 +59,40 @@ export const useShells = create<ShellState>((set, get) => {
     const tab = get().tabs.find((t) => t.key === key);
     if (!tab) return;
     void tab.session?.dispose();
-    patch(key, { state: 'opening', error: undefined, inputError: undefined, session: undefined, startedAt: Date.now() });
-    try {
-      const info = await api.request('shell.open', { file: tab.file, path: tab.path });
-      if (!get().tabs.some((t) => t.key === key)) {
-        // Closed while it was being opened.
-        await api.request('shell.close', { shellId: info.shellId }).catch(() => undefined);
-        return;
-      }
-      const session = new ShellSession(info, {
-        onEnd: (error) => patch(key, error ? { state: 'error', error } : { state: 'ended' }),
-        onInputError: (inputError) => patch(key, { inputError }),
+    patch(key, { state: 'opening', error: undefined, inputError: undefined, session: undefined, progress: undefined, startedAt: Date.now() });
+    let opened: ShellOpened | undefined;
+    const error = await new Promise<LabErrorShape | undefined>((resolve) => {
+      const unsubscribe = api.subscribe('shell.prepare', { file: tab.file, path: tab.path }, {
+        onData: (batch) => {
+          for (const ev of batch) {
+            if (ev.type === 'progress') patch(key, { progress: ev });
+            else opened = ev.opened;
+          }
+        },
+        onEnd: (err) => resolve(err),
       });
-      patch(key, { state: 'open', session });
-    } catch (err) {
-      patch(key, { state: 'error', error: shape(err) });
+      patch(key, {
+        cancel: () => {
+          unsubscribe();
+          resolve({ code: 'CANCELLED', message: 'Opening the shell was cancelled.', hint: 'Open it again when you are ready; what was imported so far is not kept.' });
+        },
+      });
+    });
+    patch(key, { cancel: undefined });
+    if (!get().tabs.some((t) => t.key === key)) {
+      // Closed while it was being opened.
+      if (opened) await api.request('shell.close', { shellId: opened.shellId }).catch(() => undefined);
+      return;
     }
+    if (error || !opened) {
+      patch(key, { state: 'error', error: error ?? { code: 'INTERNAL', message: 'The shell did not open.' } });
+      return;
+    }
+    const session = new ShellSession(opened, {
+      onEnd: (err) => patch(key, err ? { state: 'error', error: err } : { state: 'ended' }),
+      onInputError: (inputError) => patch(key, { inputError }),
+    });
+    patch(key, { state: 'open', session });
   };
   return {
     tabs: [],
@@ -79,8 +104,12 @@ export const useShells = create<ShellState>((set, get) => {
     retry(key) {
       void start(key);
     },
+    cancelOpening(key) {
+      get().tabs.find((t) => t.key === key)?.cancel?.();
+    },
     async close(key) {
       const tab = get().tabs.find((t) => t.key === key);
+      tab?.cancel?.();
       set((s) => {
         const tabs = s.tabs.filter((t) => t.key !== key);
         const i = s.tabs.findIndex((t) => t.key === key);

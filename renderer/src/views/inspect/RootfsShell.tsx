@@ -5,6 +5,7 @@ import { useLab } from '../../store/lab-store';
 import type { ShellSession } from '../../store/shell-session';
 import { shellPathFor, useShells, type ShellTab } from '../../store/shell-store';
 import '../../styles/shell.css';
+import { formatBytes } from '../../../../shared/format';
 import { ErrorNote } from './common';
 
 /**
@@ -54,16 +55,41 @@ function Terminal({ session }: { session: ShellSession }) {
   return <div ref={host} className="shell-term-host" onMouseDown={() => session.focus()} />;
 }
 
-function TabBody({ tab }: { tab: ShellTab }) {
-  const { retry } = useShells.getState();
-  if (tab.state === 'opening') {
-    return (
-      <p className="shell-wait" aria-busy="true" data-testid="shell-importing">
-        Importing the rootfs into Docker… <span className="muted">(once per initrd; the next shell on it opens at once)</span>
+const PHASE_TEXT = {
+  hashing: 'Reading the initrd to recognise it (once per file)…',
+  importing: 'Importing the rootfs into Docker (once per initrd content)…',
+  creating: 'Starting the container…',
+} as const;
+
+function Opening({ tab }: { tab: ShellTab }) {
+  const p = tab.progress;
+  const percent = p && p.total > 0 ? Math.min(99, Math.floor((p.bytes * 100) / p.total)) : undefined;
+  return (
+    <div className="shell-wait" aria-busy="true" data-testid="shell-importing">
+      <p>
+        {p ? PHASE_TEXT[p.phase] : 'Opening…'}
+        {p && p.phase !== 'creating' && (
+          <span data-testid="shell-progress">
+            {' '}
+            {formatBytes(p.bytes)}
+            {p.total > 0 && ` of ${p.phase === 'importing' ? 'about ' : ''}${formatBytes(p.total)}`}
+            {percent !== undefined && ` · ${percent}%`}
+            {p.entries !== undefined && p.entries > 0 && ` · ${p.entries.toLocaleString('en')} entries`}
+          </span>
+        )}
         <Elapsed since={tab.startedAt} />
       </p>
-    );
-  }
+      {percent !== undefined && <progress max={100} value={percent} aria-label="Shell opening progress" />}
+      <button type="button" className="btn btn-small" data-testid="shell-cancel" onClick={() => useShells.getState().cancelOpening(tab.key)}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+function TabBody({ tab }: { tab: ShellTab }) {
+  const { retry } = useShells.getState();
+  if (tab.state === 'opening') return <Opening tab={tab} />;
   return (
     <>
       {tab.error && <ErrorNote error={tab.error} onRetry={() => retry(tab.key)} compact testId="shell-error" />}
