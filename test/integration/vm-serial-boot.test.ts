@@ -134,7 +134,7 @@ describe('Boot with the serial console (direct kernel boot)', () => {
     const normal = await m.start(name);
     expect(normal.serialBoot).toBeUndefined();
     expect(qemuCmdlines(name)).not.toContain('-kernel');
-  });
+  }, 240_000);
 });
 
 describe('Log in as root: cancel, and the VM stopping under it', () => {
@@ -166,7 +166,7 @@ describe('Log in as root: cancel, and the VM stopping under it', () => {
     expect(text.split(banner)).toHaveLength(3);
     expect(text).toMatch(new RegExp(`login: \\r\\n\\x1b\\[2m\\[ISO Lab: ${name} starting at`));
     con.stop();
-  });
+  }, 240_000);
 });
 
 describe('isolab vm rm while another process holds the console', () => {
@@ -177,18 +177,27 @@ describe('isolab vm rm while another process holds the console', () => {
     await holder.start(name);
     const con = follow(holder, name);
     await until('login:', con.text, (t) => /login: $/.test(t));
+    // What the holder tells its UI (serve's vm.watch) from here on.
+    const seen: string[] = [];
+    const wctl = new AbortController();
+    const watching = holder.watch(name, (e) => e.kind !== 'mark' && seen.push(e.vm.state), wctl.signal);
     // The CLI: a manager that never adopts, deleting the VM the holder runs.
     const cli = manager({ adopt: false });
     expect((await cli.get(name)).consoleHeldBy).toBe(process.pid);
     await cli.delete(name);
-    await until('the holder to let go of it', () => holder.list().then((l) => l.map((v) => v.name)), (l) => !l.includes(name), 10_000);
+    // The holder's stream ends with the VM deleted; it never showed it as "stopped" (killed)
+    // after "removed", which is how it came back before (saved as stopped, then swept or not).
+    await Promise.race([watching, new Promise((r) => setTimeout(r, 20_000))]);
+    expect(seen[0]).toBe('running');
+    expect(seen.slice(1)).toEqual(['absent']);
+    expect((await holder.list()).map((v) => v.name)).not.toContain(name);
     // Several sweeps later it has not come back, in either manager or on disk.
     await new Promise((r) => setTimeout(r, 1500));
     expect((await holder.list()).map((v) => v.name)).not.toContain(name);
     expect((await cli.list()).map((v) => v.name)).not.toContain(name);
     expect(existsSync(path.join(paths.dataDir, 'vms', name))).toBe(false);
     con.stop();
-  });
+  }, 180_000);
 });
 
 // The variant is the fixture with exactly one file changed.
