@@ -1,9 +1,10 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pickerGo } from './helpers/picker';
 import { rpc as rpcCall } from './helpers/rpc';
 import { projectRoot, startServe, type Served } from './helpers/serve';
 
@@ -242,6 +243,14 @@ test('edits the fixture ISO, saves a new one, boots it and compares it with the 
     await expect(change('/boot/initrd/root/hello-e2e.txt')).toHaveAttribute('data-kind', 'added');
     await expect(page.getByTestId('change')).toHaveCount(4);
   });
+
+  await test.step('Open in Inspect: the new ISO, with Edit mode off', async () => {
+    await page.keyboard.press('Control+2');
+    await page.getByTestId('remaster-open').click();
+    await expect(page.getByTestId('image-name')).toHaveText('fixture-remastered.iso');
+    await expect(page.getByTestId('edit-toggle')).toHaveAttribute('aria-pressed', 'false');
+    await expect(page.getByTestId('remaster-result')).toHaveCount(0);
+  });
 });
 
 test('changes entries from the menu and the keys; undo refuses what a later change needs; discard and a changed input', async ({ page }) => {
@@ -339,6 +348,29 @@ test('changes entries from the menu and the keys; undo refuses what a later chan
     await expect(row(page, '/boot/initrd/etc/profile')).toHaveAttribute('data-mark', 'changed');
   });
 
+  await test.step('a file from this machine through the picker; the owner from the menu', async () => {
+    const host = path.join(dir, 'motd.host');
+    writeFileSync(host, 'from the host\n');
+    await row(page, '/boot/initrd/etc').click({ button: 'right' });
+    await menu.locator('[data-action="add-file"]').click();
+    const picker = page.getByTestId('open-dialog');
+    await pickerGo(picker, host);
+    await expect(picker).toBeHidden();
+    await expect(count).toHaveText('6');
+    // Shown and selected once added; its size is known when the ISO is written.
+    await expect(row(page, '/boot/initrd/etc/motd.host')).toHaveAttribute('data-mark', 'added');
+    await expect(page.getByTestId('details-name')).toHaveText('motd.host');
+
+    await row(page, '/boot/initrd/etc/profile').click({ button: 'right' });
+    await menu.locator('[data-action="chown"]').click();
+    const chown = page.getByTestId('edit-chown-dialog');
+    await chown.getByTestId('edit-uid').fill('1000');
+    await chown.getByTestId('edit-gid').fill('100');
+    await chown.getByTestId('edit-dialog-ok').click();
+    await expect(count).toHaveText('7');
+    await expect(page.getByTestId('details-facts')).toContainText('1000 : 100');
+  });
+
   await test.step('the input changes on disk: the edit says so and Save is refused', async () => {
     // Rebuilt in place: the same file name, other bytes.
     execFileSync('bash', ['-c', `printf 'x' | dd of=${JSON.stringify(ops)} bs=1 seek=40000 conv=notrunc status=none`]);
@@ -351,7 +383,7 @@ test('changes entries from the menu and the keys; undo refuses what a later chan
     await page.getByTestId('edit-changes-button').click();
     await page.getByTestId('edit-discard').click();
     const confirm = page.getByTestId('discard-dialog');
-    await expect(confirm).toContainText('5 changes');
+    await expect(confirm).toContainText('7 changes');
     await confirm.getByTestId('discard-confirm').click();
     await expect(count).toHaveText('0');
     await expect(page.getByTestId('changes-empty')).toBeVisible();

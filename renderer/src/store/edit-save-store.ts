@@ -67,10 +67,3 @@ export const useEditSave = create<SaveStore>((set, get) => ({
 
   dismiss: () => set({ request: undefined, result: undefined, error: undefined, progress: undefined }),
 }));
-
-/** `/isos/hello.iso` → `/isos/hello-remastered.iso`, next to the input. */
-export function defaultOut(input: string): string {
-  const dir = input.slice(0, input.lastIndexOf('/') + 1) || '/';
-  const base = input.slice(input.lastIndexOf('/') + 1).replace(/\.iso$/i, '');
-  return `${dir}${base}-remastered.iso`;
-}

@@ -3,6 +3,7 @@ import type { LabErrorShape } from '../../../shared/errors';
 import type { BootConfigEntry, ChangeInput, EditState } from '../../../shared/remaster';
 import { api } from '../api/lab-api';
 import { buildOverlay, EMPTY_OVERLAY, parentOf, type EditOverlay } from './edit-overlay';
+import { joinPath } from './edit-paths';
 import { sendUpload, tooBig } from './edit-upload';
 import { shape, useInspect, type TreeNode } from './inspect-store';
 
@@ -85,9 +86,6 @@ export function hostPathOf(file: File): string | undefined {
   }
 }
 
-export function joinPath(folder: string, name: string): string {
-  return folder === '/' ? `/${name}` : `${folder}/${name}`;
-}
 
 let seq = 0;
 let uploadSeq = 0;

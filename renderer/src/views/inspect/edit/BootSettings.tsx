@@ -4,23 +4,7 @@ import type { BootConfigEntry } from '../../../../../shared/remaster';
 import { useEdit } from '../../../store/edit-store';
 import { useInspect } from '../../../store/inspect-store';
 import { ErrorNote } from '../common';
-
-/** Arguments worth one click on a console-only VM; each is added only when the line lacks it. */
-const HELPERS: { arg: string; why: string }[] = [
-  { arg: 'console=ttyS0', why: 'kernel messages and a login on the first serial port (the Boot screen’s console)' },
-  { arg: 'loglevel=7', why: 'every kernel message, for a boot that stops early' },
-  { arg: 'init=/bin/sh', why: 'a root shell instead of init, to repair what init would start' },
-];
-
-/** `console=ttyS0` is in `line` as a whole argument (not a prefix of another). */
-export function hasArg(line: string, arg: string): boolean {
-  return line.split(/\s+/).includes(arg);
-}
-
-export function withArg(line: string, arg: string): string {
-  if (hasArg(line, arg)) return line;
-  return line.trim() ? `${line.trim()} ${arg}` : arg;
-}
+import { ARG_HELPERS, hasArg, withArg } from './cmdline';
 
 function EntryForm({ entry }: { entry: BootConfigEntry }) {
   const [line, setLine] = useState(entry.cmdline);
@@ -94,7 +78,7 @@ function EntryForm({ entry }: { entry: BootConfigEntry }) {
           <input type="text" className="edit-input mono" value={line} spellCheck={false} onChange={(e) => setLine(e.target.value)} data-testid="boot-cmdline" />
         </label>
         <div className="boot-helpers">
-          {HELPERS.map((h) => (
+          {ARG_HELPERS.map((h) => (
             <button
               key={h.arg}
               type="button"
