@@ -12,13 +12,34 @@ function same(a: string | undefined | null, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Cookies as sent; a value that is not valid percent-encoding (`a=%`, set by any local page) is kept as it is. */
 export function parseCookies(header: string | undefined): Map<string, string> {
   const out = new Map<string, string>();
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0) out.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
+    if (eq <= 0) continue;
+    const raw = part.slice(eq + 1).trim();
+    let value = raw;
+    try {
+      value = decodeURIComponent(raw);
+    } catch {
+      // Not ours, and not worth failing a request over.
+    }
+    out.set(part.slice(0, eq).trim(), value);
   }
   return out;
+}
+
+/** The request's path and query, or undefined for a target `new URL` refuses (`//`, `//x:y`). Never throws. */
+export function requestUrl(target: string | undefined): URL | undefined {
+  const t = target ?? '/';
+  // Only origin-form targets ("/path?query") are served; "//host" would parse as an authority.
+  if (!t.startsWith('/') || t.startsWith('//')) return undefined;
+  try {
+    return new URL(t, 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 /**

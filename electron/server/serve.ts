@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { LabError } from '../../shared/errors';
 import type { Dispatcher } from '../core/rpc/dispatcher';
 import { RpcSession } from '../core/rpc/session';
-import { hostAllowed, originAllowed, ServeAuth } from './auth';
+import { hostAllowed, originAllowed, requestUrl, ServeAuth } from './auth';
 import { securityHeaders, serveStatic } from './static-files';
 
 export interface ServeOptions {
@@ -22,6 +22,9 @@ export interface RunningServer {
   port: number;
   close(): Promise<void>;
 }
+
+/** A WebSocket message larger than this closes that socket with 1009 (message too big); nothing the UI sends comes close. */
+export const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 const UNAUTHORIZED_PAGE = `<!doctype html><meta charset="utf-8"><title>ISO Lab: token needed</title>
 <body style="font-family:system-ui;max-width:40em;margin:4em auto">
@@ -41,7 +44,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   let boundPort = 0;
   const auth = new ServeAuth(() => boundPort);
   const sessions = new Set<RpcSession>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
 
   const server = http.createServer((req, res) => {
     void handleHttp(req, res).catch(() => {
@@ -50,8 +53,19 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   });
 
+  // Malformed HTTP (bad request lines, oversized headers): answer 400 on that socket, never throw.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
+    if (!url) {
+      res.writeHead(400, securityHeaders());
+      res.end('Bad request target\n');
+      return;
+    }
     if (!hostAllowed(req, host, boundPort)) {
       res.writeHead(403, securityHeaders());
       res.end('Forbidden host\n');
@@ -78,14 +92,21 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Everything here runs before authentication: nothing in it may throw or leave the socket open.
+    socket.on('error', () => socket.destroy());
     const refuse = (status: string) => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (url.pathname !== '/rpc') return refuse('404 Not Found');
-    if (!hostAllowed(req, host, boundPort) || !originAllowed(req)) return refuse('403 Forbidden');
-    if (!auth.isAuthorized(req, url)) return refuse('401 Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    try {
+      const url = requestUrl(req.url);
+      if (!url) return refuse('400 Bad Request');
+      if (url.pathname !== '/rpc') return refuse('404 Not Found');
+      if (!hostAllowed(req, host, boundPort) || !originAllowed(req)) return refuse('403 Forbidden');
+      if (!auth.isAuthorized(req, url)) return refuse('401 Unauthorized');
+      wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
+    } catch {
+      refuse('400 Bad Request');
+    }
   });
 
   function attach(ws: WebSocket): void {
@@ -93,6 +114,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
     });
     sessions.add(session);
+    // A bad frame (too big, reserved bits, unmasked, bad opcode or UTF-8) fails this socket
+    // with its close code; ws reports it here, and without a listener it would end the process.
+    ws.on('error', () => ws.terminate());
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       try {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../shared/api';
 import { LabError } from '../../shared/errors';
 import { Dispatcher } from '../../electron/core/rpc/dispatcher';
-import { RpcSession } from '../../electron/core/rpc/session';
+import { MAX_SUBSCRIPTIONS, RpcSession } from '../../electron/core/rpc/session';
 import type { EventHandlers, LabContext, RequestHandlers } from '../../electron/core/rpc/types';
 import { eventHandlers, requestHandlers } from '../../electron/core/handlers';
 import { BuildManager } from '../../electron/core/build/build-manager';
@@ -96,6 +96,16 @@ describe('RpcSession', () => {
     const count = sent.length;
     await wait(30);
     expect(sent.length).toBe(count);
+  });
+
+  it('caps the streams one connection holds, ending the extra ones with a reason', async () => {
+    const sent: ServerMessage[] = [];
+    const session = new RpcSession(make(), (m) => sent.push(m));
+    for (let id = 1; id <= MAX_SUBSCRIPTIONS + 3; id++) session.handle({ t: 'sub', id, ch: 'lab.status', args: {} });
+    expect(session.subscriptionCount).toBe(MAX_SUBSCRIPTIONS);
+    const refused = sent.filter((m) => m.t === 'end' && m.error?.code === 'TOO_MANY_STREAMS').map((m) => m.id);
+    expect(refused).toEqual([MAX_SUBSCRIPTIONS + 1, MAX_SUBSCRIPTIONS + 2, MAX_SUBSCRIPTIONS + 3]);
+    session.close();
   });
 
   it('closing the session ends every subscription', async () => {

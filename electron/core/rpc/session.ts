@@ -5,6 +5,9 @@ import type { Dispatcher } from './dispatcher';
  * One connected UI (a BrowserWindow or a WebSocket). It owns that UI's subscriptions so
  * they all stop when the UI goes away, whatever the UI did or did not clean up itself.
  */
+/** Streams one UI may hold open at once; the app uses a few dozen at most. */
+export const MAX_SUBSCRIPTIONS = 256;
+
 export class RpcSession {
   private readonly subs = new Map<number, () => void>();
   private closed = false;
@@ -26,6 +29,10 @@ export class RpcSession {
         return;
       case 'sub': {
         if (this.subs.has(msg.id)) return;
+        if (this.subs.size >= MAX_SUBSCRIPTIONS) {
+          this.send({ t: 'end', id: msg.id, error: { code: 'TOO_MANY_STREAMS', message: `This window already has ${MAX_SUBSCRIPTIONS} open streams.`, hint: 'Close streams it no longer needs (unsubscribe) before opening more.' } });
+          return;
+        }
         let ended = false;
         const stop = this.dispatcher.subscribe(msg.ch, msg.args, {
           batch: (batch) => {
