@@ -8,11 +8,13 @@
 //      `gzip -6` of the same rootfs as one uncompressed newc cpio. Target: ≤ 0.7×.
 // ISO Lab runs cold (a fresh ISOLAB_HOME each run: the initrd is indexed first, as on a first
 // remaster of a new ISO; the ratios use these) and warm (the index kept from an earlier run).
-// Five (append) and three (repack) runs each, interleaved, medians; `sync` before each. The outputs are checked (untimed) with `isolab cat`.
+// Five (append) and three (repack) runs each, interleaved, medians; `sync` before each; the
+// CPU time of each run is printed too, as the cores are shared and wall times swing with load. The outputs are checked (untimed) with `isolab cat`.
 // Exits non-zero only when a command fails or an output is wrong, never on a missed target.
 // Usage: node bench/remaster.bench.mjs [append|repack]   Env: ISOLAB_CLI (default bin/isolab.cjs)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,18 +42,33 @@ for (const [cmd, pkg] of [['xorriso', 'xorriso'], ['cpio', 'cpio'], ['gzip', 'gz
   if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) fail(`${cmd} not found (apt-get install ${pkg})`);
 }
 
-/** Runs a whole process; returns its wall time in ms, or ends the bench when it fails. */
+/**
+ * Runs a whole process; returns its wall time in ms and the CPU time (user + system, ms) of it
+ * and the children it waited for (bash's `times`), or ends the bench when it fails.
+ */
 function run(what, cmd, args, env = {}) {
   spawnSync('sync'); // the last run's output is not written back during this one
   const t = performance.now();
-  const r = spawnSync(cmd, args, { cwd: runDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28, timeout: TIMEOUT_MS });
+  const r = spawnSync('bash', ['-c', '"$@"; rc=$?; times >&3; exit $rc', 'bash', cmd, ...args], {
+    cwd: runDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    maxBuffer: 1 << 28,
+    timeout: TIMEOUT_MS,
+  });
   const ms = performance.now() - t;
   if (r.error || r.status !== 0) {
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n');
     fail(`${what} failed (${r.error ? r.error.message : `exit ${r.status ?? r.signal}`}): ${[cmd, ...args].join(' ')}\n${out}`);
   }
-  return { ms, stdout: r.stdout.toString() };
+  // `times`: the shell's own user/system, then its children's: "0m1.234s 0m0.567s".
+  const kids = (r.output[3]?.toString() ?? '').trim().split('\n')[1] ?? '';
+  const cpu = [...kids.matchAll(/(\d+)m([\d.]+)s/g)].reduce((s, m) => s + (Number(m[1]) * 60 + Number(m[2])) * 1000, 0);
+  cpuOf.set(what, [...(cpuOf.get(what) ?? []), cpu]);
+  return { ms, cpu, stdout: r.stdout.toString() };
 }
+const cpuOf = new Map();
+const cpuMedian = (what) => median(cpuOf.get(what) ?? [0]);
 const bash = (what, script) => run(what, 'bash', ['-c', `set -euo pipefail; ${script}`]);
 const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -76,27 +93,33 @@ if (help.status !== 0) {
 
 const isoRel = path.relative(root, iso);
 console.log(
-  `remaster: ${isoRel} ${mb(info.isoBytes)} (initrd ${mb(info.initrdBytes)}: gzip -6 of a ${mb(info.cpioBytes)} newc cpio, ${info.entries} entries, ${mb(info.rootfsFileBytes)} of files), medians of ${RUNS_APPEND} (append) and ${RUNS_REPACK} (repack) interleaved runs`,
+  `remaster: ${isoRel} ${mb(info.isoBytes)} (initrd ${mb(info.initrdBytes)}: gzip -6 of a ${mb(info.cpioBytes)} newc cpio, ${info.entries} entries, ${mb(info.rootfsFileBytes)} of files), medians of ${RUNS_APPEND} (append) and ${RUNS_REPACK} (repack) interleaved runs; ${os.availableParallelism()} cores, load average ${os.loadavg()[0].toFixed(1)}`,
 );
 
 // ------------------------------------------------------------------ the runs
 let homes = 0;
+const last = {};
 /** ISO Lab: cold = a fresh ISOLAB_HOME (nothing indexed yet), warm = one kept across runs. */
 function ours(what, out, extra, cold) {
   rmSync(out, { force: true });
   const home = cold ? path.join(runDir, `home-cold-${homes++}`) : path.join(runDir, 'home-warm');
   if (cold) rmSync(home, { recursive: true, force: true });
-  const r = run(what, process.execPath, [cli, 'remaster', iso, out, '--write', `${INNER}=${TEXT}`, ...extra], { ISOLAB_HOME: home });
+  const r = run(what, process.execPath, [cli, 'remaster', iso, out, '--write', `${INNER}=${TEXT}`, ...extra, '--json'], { ISOLAB_HOME: home });
   if (cold) rmSync(home, { recursive: true, force: true });
+  try {
+    last[out] = JSON.parse(r.stdout);
+  } catch {
+    fail(`${what}: --json printed no JSON: ${r.stdout.slice(0, 300)}`);
+  }
   return r.ms;
 }
 
 const handOut = path.join(runDir, 'out-hand.iso');
 /** The append done by hand with xorriso, cpio and gzip, as one shell script. */
-function byHand() {
+function byHand(what = 'the hand-made append') {
   rmSync(handOut, { force: true });
   return bash(
-    'the hand-made append',
+    what,
     `rm -rf tmp && mkdir -p tmp/tree/etc
 xorriso -osirrox on -indev ${q(iso)} -extract /boot/initrd tmp/initrd 2>/dev/null
 chmod u+w tmp/initrd
@@ -146,6 +169,20 @@ function samePrefix(a, b, n) {
   }
 }
 
+/** The level /boot/initrd of the last run's --json, which must have been written by `method`. */
+function levelOf(out, method) {
+  const l = last[out]?.levels?.find((x) => x.path === '/boot/initrd');
+  if (!l) fail(`${path.relative(root, out)}: the --json result has no /boot/initrd level: ${JSON.stringify(last[out])}`);
+  if (l.method !== method) fail(`${path.relative(root, out)}: /boot/initrd was written by ${l.method}, not ${method}: the bench would time the wrong thing`);
+  return l;
+}
+
+/** Untimed, without ISO Lab's reader: what follows the input's bytes is zeros then a gzip newc cpio with etc/motd = TEXT. */
+function checkSegment(initrd) {
+  const r = spawnSync('bash', ['-c', `set -euo pipefail; tail -c +$((${info.initrdBytes} + 1)) ${q(initrd)} | perl -0777 -pe 's/^\\0+//' | gzip -dc | cpio -i --quiet --to-stdout etc/motd ./etc/motd`], { encoding: 'utf8' });
+  if (r.status !== 0 || r.stdout !== TEXT) fail(`the appended segment of ${initrd} does not hold etc/motd with the new text (gzip -dc | cpio -i said ${JSON.stringify(r.stdout.slice(0, 200))} ${r.stderr.trim()})`);
+}
+
 const results = {};
 const origInitrd = initrdOf(iso);
 
@@ -154,7 +191,7 @@ if (wanted('append')) {
   // Warm-up: the page cache, and the warm ISOLAB_HOME's index (by an open, and by a remaster).
   run('isolab ls /boot/initrd/etc', process.execPath, [cli, 'ls', iso, '/boot/initrd/etc'], { ISOLAB_HOME: path.join(runDir, 'home-warm') });
   ours('isolab remaster (append)', out, [], false);
-  byHand();
+  byHand('the hand-made append (warm-up)');
   const cold = [];
   const warm = [];
   const hand = [];
@@ -165,7 +202,9 @@ if (wanted('append')) {
   }
   check('append', out);
   check('hand-made append', handOut);
+  const level = levelOf(out, 'append');
   const newInitrd = initrdOf(out);
+  checkSegment(newInitrd);
   const kept = samePrefix(origInitrd, newInitrd, info.initrdBytes);
   const grew = statSync(newInitrd).size - info.initrdBytes;
   const handGrew = statSync(initrdOf(handOut)).size - info.initrdBytes;
@@ -176,9 +215,9 @@ if (wanted('append')) {
     console.log(`remaster append (${label}): ours ${fmt(m)}, ${ref} ${fmt(h)}, ratio ${(m / h).toFixed(2)} (target ≤ ${APPEND_TARGET}, and < ${APPEND_ABS_MS / 1000} s: ${m < APPEND_ABS_MS ? 'yes' : 'no'})`);
   }
   console.log(
-    `remaster append: output ${mb(statSync(out).size)}, initrd +${grew} B (by hand +${handGrew} B), original initrd bytes kept: ${kept ? 'yes' : 'NO'}; ${INNER} reads back the new text in both [runs: cold ${cold.map(fmt).join(', ')}; warm ${warm.map(fmt).join(', ')}; by hand ${hand.map(fmt).join(', ')}]`,
+    `remaster append: output ${mb(statSync(out).size)}, initrd +${grew} B (by hand +${handGrew} B), original initrd bytes kept: ${kept ? 'yes' : 'NO'}, ${level.formatAfter}; ${INNER} reads back the new text in both [runs: cold ${cold.map(fmt).join(', ')}; warm ${warm.map(fmt).join(', ')}; by hand ${hand.map(fmt).join(', ')}; CPU (user+sys, medians) cold ${fmt(cpuMedian('isolab remaster (append, cold)'))}, warm ${fmt(cpuMedian('isolab remaster (append, warm)'))}, by hand ${fmt(cpuMedian('the hand-made append'))}]`,
   );
-  results.append = { cold, warm, hand, ratioCold: median(cold) / h, ratioWarm: median(warm) / h, target: APPEND_TARGET, absTargetMs: APPEND_ABS_MS, initrdGrowth: grew, handInitrdGrowth: handGrew, originalBytesKept: kept };
+  results.append = { cold, warm, hand, cpu: { cold: cpuOf.get('isolab remaster (append, cold)'), warm: cpuOf.get('isolab remaster (append, warm)'), hand: cpuOf.get('the hand-made append') }, ratioCold: median(cold) / h, ratioWarm: median(warm) / h, target: APPEND_TARGET, absTargetMs: APPEND_ABS_MS, initrdGrowth: grew, handInitrdGrowth: handGrew, originalBytesKept: kept };
   rmSync(out, { force: true });
   rmSync(handOut, { force: true });
 }
@@ -196,7 +235,10 @@ if (wanted('repack')) {
     gz.push(gzipRef());
   }
   check('repack', out);
+  const level = levelOf(out, 'repack');
   const newInitrd = initrdOf(out);
+  const gt = spawnSync('gzip', ['-t', newInitrd], { encoding: 'utf8' });
+  if (gt.status !== 0) fail(`gzip -t on the repacked initrd failed: ${gt.stderr.trim()}`);
   const g = median(gz);
   const ref = `gzip -6 < rootfs.cpio > /dev/null (${mb(info.cpioBytes)}, one core)`;
   for (const [label, xs] of [['cold: fresh ISOLAB_HOME each run', cold], ['warm: initrd index kept in ISOLAB_HOME', warm]]) {
@@ -204,10 +246,11 @@ if (wanted('repack')) {
     console.log(`remaster repack (${label}): ours ${fmt(m)}, ${ref} ${fmt(g)}, ratio ${(m / g).toFixed(2)} (target ≤ ${REPACK_TARGET}, both cores)`);
   }
   console.log(
-    `remaster repack: output ${mb(statSync(out).size)}, initrd ${mb(statSync(newInitrd).size)} (input's ${mb(info.initrdBytes)}); ${INNER} reads back the new text [runs: cold ${cold.map(fmt).join(', ')}; warm ${warm.map(fmt).join(', ')}; gzip -6 ${gz.map(fmt).join(', ')}]`,
+    `remaster repack: output ${mb(statSync(out).size)}, initrd ${mb(statSync(newInitrd).size)} (input's ${mb(info.initrdBytes)}) as ${level.formatAfter}, ${level.entries} entries, gzip -t ok; ${INNER} reads back the new text [runs: cold ${cold.map(fmt).join(', ')}; warm ${warm.map(fmt).join(', ')}; gzip -6 ${gz.map(fmt).join(', ')}; CPU (user+sys, medians) cold ${fmt(cpuMedian('isolab remaster --repack (cold)'))}, warm ${fmt(cpuMedian('isolab remaster --repack (warm)'))}, gzip -6 ${fmt(cpuMedian('gzip -6'))}]`,
   );
-  results.repack = { cold, warm, gzip: gz, ratioCold: median(cold) / g, ratioWarm: median(warm) / g, target: REPACK_TARGET, initrdBytes: statSync(newInitrd).size };
+  results.repack = { cold, warm, gzip: gz, cpu: { cold: cpuOf.get('isolab remaster --repack (cold)'), warm: cpuOf.get('isolab remaster --repack (warm)'), gzip: cpuOf.get('gzip -6') }, ratioCold: median(cold) / g, ratioWarm: median(warm) / g, target: REPACK_TARGET, initrdBytes: statSync(newInitrd).size };
 }
 
+console.log(`remaster: load average ${os.loadavg()[0].toFixed(1)} at the end (the cores are shared: a load above ${os.availableParallelism()} slows every run, and parallel compression most)`);
 writeFileSync(path.join(benchDir, 'remaster.json'), JSON.stringify({ fixture: info, ...results }, null, 2));
 rmSync(runDir, { recursive: true, force: true });
