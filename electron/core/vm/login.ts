@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LabError } from '../../../shared/errors';
 import type { VmLoginResult } from '../../../shared/vm';
+import { isShellPromptLine } from '../../../shared/console-prompt';
 import { screenText } from './console-text';
 
 /** What the login helper needs of a console: the screen so far, live output, keystrokes. */
@@ -25,11 +26,22 @@ export interface LoginOptions {
 
 const LOGIN_PROMPT = /(?:^|\n)[^\n]*\blogin: ?(?:\[[^\n]*)?$/;
 const LOGIN_ANYWHERE = /\blogin: ?(?:$|(?=\[))/gm;
-const SHELL_PROMPT = /[#$] ?$/;
+/** A prompt must have stood this long with nothing after it before it counts (boot output keeps coming). */
+const SETTLE_MS = 400;
 const PASSWORD = /\bPassword: ?$/i;
 const INCORRECT = /Login incorrect/i;
 /** Screen text before we started that is worth looking at: the current prompt line, and a little more. */
 const TAIL_CHARS = 2048;
+
+/** The last line of the console text, as a prompt would sit on it. */
+export function lastLine(text: string): string {
+  return text.slice(text.lastIndexOf('\n') + 1);
+}
+
+/** Is the console's last line a shell prompt (whatever the settle time says)? */
+export function endsWithShellPrompt(text: string): boolean {
+  return isShellPromptLine(lastLine(text));
+}
 
 /**
  * "Log in as root" for demos and smoke tests: waits for getty's `login:`, types the user
@@ -78,7 +90,7 @@ async function tellSize(screen: Screen, port: ConsolePort, size: { cols: number;
   await screen.waitFor(
     (t) => {
       const s = t.slice(mark);
-      return s.includes('\n') && SHELL_PROMPT.test(s.split('\n').pop() ?? '') ? true : undefined;
+      return s.includes('\n') && endsWithShellPrompt(s) ? true : undefined;
     },
     Math.min(timeoutMs, 30_000),
     { what: 'shell prompt after setting the terminal size', code: 'VM_LOGIN_TIMEOUT', hint: 'look at the console to see what the guest printed' },
@@ -93,7 +105,8 @@ async function logIn(screen: Screen, port: ConsolePort, opts: LoginOptions): Pro
     (t) => {
       const tail = t.slice(-TAIL_CHARS);
       if (LOGIN_PROMPT.test(tail) || lastLoginAfterOutputStart(t, screen.startOfNew)) return 'login';
-      if (SHELL_PROMPT.test(tail.split('\n').pop() ?? '') && !PASSWORD.test(tail)) return 'shell';
+      // Only a prompt line that stayed the last thing on the console: kernel and init lines keep coming.
+      if (endsWithShellPrompt(tail) && !PASSWORD.test(tail) && Date.now() - screen.lastOutputAt >= SETTLE_MS) return 'shell';
       // getty is up but its prompt scrolled away (kernel messages): Enter makes it print a new one.
       if (port.loginSeen() && Date.now() - Math.max(screen.lastOutputAt, lastNudge) > nudgeAfter) {
         lastNudge = Date.now();
@@ -119,7 +132,7 @@ async function logIn(screen: Screen, port: ConsolePort, opts: LoginOptions): Pro
       if (INCORRECT.test(s)) return 'incorrect';
       if (PASSWORD.test(s)) return 'password';
       // The echo of the user name comes first; a shell prompt after it means we are in.
-      if (s.includes('\n') && SHELL_PROMPT.test(last)) return 'shell';
+      if (s.includes('\n') && isShellPromptLine(last)) return 'shell';
       return undefined;
     },
     Math.min(opts.timeoutMs, 30_000),

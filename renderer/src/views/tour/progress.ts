@@ -1,6 +1,7 @@
 import type { BuildPhase } from '../../../../shared/build';
 import type { TourSettings, TourStep } from '../../../../shared/settings';
 import type { VmState } from '../../../../shared/vm';
+import { isShellPromptLine } from '../../../../shared/console-prompt';
 
 /**
  * The tour's rules, kept free of React and of the stores so they can be tested alone: what
@@ -205,5 +206,5 @@ export function looksLoggedIn(tail: string): boolean {
     }
   }
   if (/\blogin:\s*$/i.test(last) || /password:\s*$/i.test(last)) return false;
-  return /[#$]\s?$/.test(last) && last.length <= 200;
+  return isShellPromptLine(last);
 }
