@@ -132,7 +132,7 @@ describe('log in as root and run a command', () => {
     const g = new FakeGuest();
     g.print('ISOLINUX 6.04\r\nLoading /boot/bzImage... ok\r\n');
     const t0 = Date.now();
-    await expect(loginAndRun(g, { user: 'root', timeoutMs: 150 })).rejects.toMatchObject({ code: 'VM_NO_LOGIN_PROMPT', message: 'No login prompt within 0.2 s', hint: expect.stringContaining('console=ttyS0') });
+    await expect(loginAndRun(g, { user: 'root', timeoutMs: 150 })).rejects.toMatchObject({ code: 'VM_NO_LOGIN_PROMPT', message: 'Gave up after 0.2 s waiting for a login prompt.', hint: expect.stringContaining('console=ttyS0') });
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(g.written).toEqual([]);
   });

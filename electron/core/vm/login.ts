@@ -93,7 +93,7 @@ async function tellSize(screen: Screen, port: ConsolePort, size: { cols: number;
       return s.includes('\n') && endsWithShellPrompt(s) ? true : undefined;
     },
     Math.min(timeoutMs, 30_000),
-    { what: 'shell prompt after setting the terminal size', code: 'VM_LOGIN_TIMEOUT', hint: 'look at the console to see what the guest printed' },
+    { what: 'a shell prompt after setting the terminal size', code: 'VM_LOGIN_TIMEOUT', hint: 'look at the console to see what the guest printed' },
   );
 }
 
@@ -116,7 +116,7 @@ async function logIn(screen: Screen, port: ConsolePort, opts: LoginOptions): Pro
     },
     opts.timeoutMs,
     {
-      what: 'login prompt',
+      what: 'a login prompt',
       code: 'VM_NO_LOGIN_PROMPT',
       hint: 'watch the console: the ISO may not run a getty on the serial port (console=ttyS0), or it is still booting',
       tickMs: 250,
@@ -136,7 +136,7 @@ async function logIn(screen: Screen, port: ConsolePort, opts: LoginOptions): Pro
       return undefined;
     },
     Math.min(opts.timeoutMs, 30_000),
-    { what: 'shell prompt after logging in', code: 'VM_LOGIN_TIMEOUT', hint: 'look at the console to see what the guest printed' },
+    { what: 'a shell prompt after logging in', code: 'VM_LOGIN_TIMEOUT', hint: 'look at the console to see what the guest printed' },
   );
   if (after === 'password') {
     throw new LabError('VM_LOGIN_PASSWORD', `The guest asks for ${opts.user}'s password`, 'ISO Lab logs in only where the user has no password (minikube ISOs: root); type it in the console yourself');
@@ -203,11 +203,11 @@ class Screen {
         finish();
         // The manager aborts with its own reason when the VM stops under the login.
         const why = this.signal?.reason;
-        reject(why instanceof LabError ? why : new LabError('VM_LOGIN_CANCELLED', `Stopped waiting for ${what}`));
+        reject(why instanceof LabError ? why : new LabError('VM_LOGIN_CANCELLED', `Stopped waiting for ${what}.`));
       };
       const timer = setTimeout(() => {
         finish();
-        reject(new LabError(o.code, `No ${what} within ${Math.round(timeoutMs / 100) / 10} s`, o.hint));
+        reject(new LabError(o.code, `Gave up after ${Math.round(timeoutMs / 100) / 10} s waiting for ${what}.`, o.hint));
       }, timeoutMs);
       const ticker = tickMs ? setInterval(check, tickMs) : undefined;
       const finish = () => {
