@@ -6,6 +6,7 @@ import { imageExtract, imageFind, imageIndex, imageInfoHandler, imageKernel, ima
 import { labDoctor, labInfo, labStatus } from './lab';
 import { remasterEventHandlers, remasterRequestHandlers } from './remaster';
 import { sampleRequestHandlers } from './sample';
+import { screenEventHandlers, screenRequestHandlers } from './screen';
 import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
 import { shellEventHandlers, shellRequestHandlers } from './shell';
 import { sizeMapRequestHandlers } from './size-map';

@@ -12,6 +12,8 @@ export interface QemuLaunch {
   qmpCtl: string;
   serial: string;
   pidfile: string;
+  /** The display as VNC on this unix socket (the screen view); without it the VM has no screen. */
+  vnc?: string;
   /** UEFI firmware (aarch64, or an EFI-only x86_64 ISO). */
   firmware?: string;
   /** Direct kernel boot (*Boot with the serial console*): the ISO stays attached as the CD. */
@@ -71,6 +73,8 @@ export function qemuArgs(l: QemuLaunch): string[] {
     args.push('-kernel', l.directKernel.kernel, '-append', l.directKernel.append);
     if (l.directKernel.initrd) args.push('-initrd', l.directKernel.initrd);
   }
+  // `-display none` stays: no local window; the screen is served to ISO Lab's screen view only.
+  if (l.vnc) args.push('-vnc', `unix:${opt(l.vnc)}`);
   return args;
 }
 

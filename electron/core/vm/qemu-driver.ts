@@ -122,6 +122,7 @@ export class QemuDriver implements VmDriver {
       qmpCtl: vm.files.qmpCtl,
       serial: vm.files.serial,
       pidfile: vm.files.pidfile,
+      ...(vm.files.vnc && vm.arch === 'x86_64' ? { vnc: vm.files.vnc } : {}),
       ...(firmware ? { firmware } : {}),
       ...(vm.serialBoot ? { directKernel: { kernel: vm.serialBoot.files.kernel, append: vm.serialBoot.cmdline, ...(vm.serialBoot.files.initrd ? { initrd: vm.serialBoot.files.initrd } : {}) } } : {}),
     });
@@ -397,7 +398,7 @@ export class QemuDriver implements VmDriver {
     if (!force && (await this.livePid(vm))) return;
     const rt = this.runtimes.get(vm.name);
     if (rt?.qmp && !rt.qmp.isClosed && force) rt.qmp.close();
-    await rmQuiet(vm.files.qmp, vm.files.qmpCtl, vm.files.serial, vm.files.pidfile);
+    await rmQuiet(vm.files.qmp, vm.files.qmpCtl, vm.files.serial, vm.files.pidfile, ...(vm.files.vnc ? [vm.files.vnc] : []));
     const sockDir = path.dirname(vm.files.serial);
     if (sockDir !== vm.files.dir) await fs.promises.rmdir(sockDir).catch(() => undefined);
   }

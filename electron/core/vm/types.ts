@@ -12,6 +12,8 @@ export const VmFiles = z.object({
   /** QEMU: a second monitor for short commands from other processes (`isolab vm stop` while the app runs it). */
   qmpCtl: z.string(),
   serial: z.string(),
+  /** QEMU: the display as VNC on a unix socket (VMs created before the screen view have none). */
+  vnc: z.string().optional(),
   pidfile: z.string(),
   disk: z.string(),
   /** The console of the current boot, as received. */

@@ -41,6 +41,7 @@ export class VmStore {
       qmp: path.join(sockDir, 'qmp.sock'),
       qmpCtl: path.join(sockDir, 'qmp-ctl.sock'),
       serial: path.join(sockDir, 'serial.sock'),
+      ...(driver === 'qemu' ? { vnc: path.join(sockDir, 'vnc.sock') } : {}),
       pidfile: path.join(dir, 'qemu.pid'),
       disk: path.join(dir, driver === 'virtualbox' ? 'disk.vdi' : 'disk.qcow2'),
       transcript: path.join(dir, 'console.log'),
