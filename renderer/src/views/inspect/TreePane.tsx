@@ -1,4 +1,4 @@
-import { memo, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactElement } from 'react';
 import type { EntryView } from '../../../../shared/image';
 import { editedEntry, type EditMark } from '../../store/edit-overlay';
 import { dropFolder, useEdit } from '../../store/edit-store';
@@ -184,6 +184,12 @@ export function TreePane() {
   const editing = useEdit((s) => s.on && !!s.state);
   const overlay = useEdit((s) => (s.on ? s.overlay : undefined));
   const [dropAt, setDropAt] = useState<string>();
+  // A click on an entry shows its details, also when it was selected already under Changes or Boot settings.
+  const pick = useCallback((path: string) => {
+    select(path);
+    if (useEdit.getState().panel !== 'details') useEdit.getState().setPanel('details');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   const ref = useRef<HTMLDivElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
@@ -474,7 +480,7 @@ export function TreePane() {
         selected={r.path === selected}
         height={rowH}
         indent={indent}
-        onSelect={select}
+        onSelect={pick}
         onToggle={toggle}
         onOpen={open}
         mark={overlay?.marks.get(r.path)}

@@ -20,7 +20,10 @@ const theme = EditorView.theme({
   '.cm-panels': { backgroundColor: 'var(--sidebar)', color: 'var(--text)', borderBottom: '1px solid var(--border)' },
   '.cm-searchMatch': { backgroundColor: 'color-mix(in srgb, var(--warn) 35%, transparent)' },
   '.cm-searchMatch-selected': { backgroundColor: 'color-mix(in srgb, var(--warn) 65%, transparent)' },
-  '.cm-textfield, .cm-button': { font: 'inherit', fontSize: '0.9em' },
+  // The search panel's own fields and buttons are drawn for a light page: they take the app's colours.
+  '.cm-textfield': { font: 'inherit', fontSize: '0.9em', backgroundColor: 'var(--bg)', color: 'var(--text)', border: '1px solid var(--border)', borderRadius: '5px' },
+  '.cm-button': { font: 'inherit', fontSize: '0.9em', backgroundImage: 'none', backgroundColor: 'var(--panel)', color: 'var(--text)', border: '1px solid var(--border)', borderRadius: '5px' },
+  '.cm-panel.cm-search label': { fontSize: '0.9em' },
 });
 
 export interface EditorHooks {
