@@ -53,6 +53,7 @@ export const requestHandlers: RequestHandlers = {
   ...sampleRequestHandlers,
   ...remasterRequestHandlers,
   ...vmExplainRequestHandlers,
+  ...screenRequestHandlers,
 };
 
 export const eventHandlers: EventHandlers = {
@@ -67,4 +68,5 @@ export const eventHandlers: EventHandlers = {
   ...diffEventHandlers,
   ...remasterEventHandlers,
   ...vmExplainEventHandlers,
+  ...screenEventHandlers,
 };
