@@ -18,7 +18,6 @@ import { diffEvents, diffRequests } from './diff';
 import { remasterEvents, remasterRequests } from './remaster';
 import { sampleRequests } from './sample';
 import { screenEvents, screenRequests } from './screen';
-import { screenEvents, screenRequests } from './screen';
 import { HostPath, InImage, None } from './schemas';
 import { RecentItem, SettingsPatch, SettingsState } from './settings';
 import { shellEvents, shellRequests } from './shell';
