@@ -118,7 +118,15 @@ export const BuildRequest = z
   .strict();
 export type BuildRequest = z.input<typeof BuildRequest>;
 
-export const Warning = z.object({ code: z.string(), message: z.string(), hint: z.string().optional() });
+/**
+ * A base image (FROM) the engine does not have, with the build arg that chooses it when the
+ * FROM line takes it from one (`ARG BASE=debian:bookworm` / `FROM ${BASE}` → BASE); absent
+ * when the FROM line names the image outright.
+ */
+export const MissingBase = z.object({ image: z.string(), buildArg: z.string().optional(), fromLine: z.string() });
+export type MissingBase = z.infer<typeof MissingBase>;
+
+export const Warning = z.object({ code: z.string(), message: z.string(), hint: z.string().optional(), base: MissingBase.optional() });
 export type Warning = z.infer<typeof Warning>;
 
 export const SelinuxMode = z.enum(['enforcing', 'permissive', 'disabled', 'absent']);
@@ -195,10 +203,29 @@ export const BuildRecord = z.object({
   /** Time per buildroot package, in build order: the chart after the build. */
   packageTimes: z.array(PackageTime).optional(),
   phaseTimes: z.object({ image: z.number().optional(), build: z.number().optional() }).optional(),
+  /** Set when the builder image failed because its base image could not be pulled. */
+  missingBase: MissingBase.optional(),
   /** The process running the build, so another process can tell a live build from a crashed one. */
   owner: z.object({ pid: z.number(), host: z.string() }).optional(),
 });
 export type BuildRecord = z.infer<typeof BuildRecord>;
+
+/** An image the engine has, by one of its tags: what a build arg like BASE can point at offline. */
+export const LocalImage = z.object({
+  ref: z.string(),
+  id: z.string(),
+  size: z.number(),
+  /** Seconds since the epoch, as the engine says. */
+  created: z.number(),
+  /** A builder image ISO Lab made (it carries the context hash label). */
+  builder: z.boolean(),
+});
+export type LocalImage = z.infer<typeof LocalImage>;
+
+export const buildRequests = {
+  /** The engine's tagged images, newest first, for "Use a local image…" when a base image is missing. */
+  'build.localImages': { args: z.object({}).strict().default({}), result: z.object({ endpoint: z.string(), images: z.array(LocalImage) }) },
+} as const;
 
 export const LogLinesArgs = z
   .object({

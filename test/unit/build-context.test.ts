@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contextTar, listContext, prepareContext, readDockerignore } from '../../electron/core/build/build-context';
-import { dockerfileFacts, expandArgs } from '../../electron/core/build/dockerfile';
+import { argsIn, dockerfileFacts, expandArgs } from '../../electron/core/build/dockerfile';
 
 function tree(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'isolab-ctx-'));
@@ -112,9 +112,24 @@ describe('Dockerfile facts', () => {
     expect(dockerfileFacts(text)).toEqual({
       baseImages: ['isolab-test-base:bookworm', 'debian:bookworm'],
       fromLines: ['FROM ${BASE} AS builder', 'FROM builder', 'FROM scratch', 'FROM --platform=linux/amd64 debian:${TAG:-bookworm}'],
+      bases: [
+        { image: 'isolab-test-base:bookworm', fromLine: 'FROM ${BASE} AS builder', args: ['BASE'] },
+        { image: 'debian:bookworm', fromLine: 'FROM --platform=linux/amd64 debian:${TAG:-bookworm}', args: ['TAG'] },
+      ],
       readsContext: false,
     });
     expect(dockerfileFacts(text, { BASE: 'isolab-nope:1', TAG: '12' }).baseImages).toEqual(['isolab-nope:1', 'debian:12']);
+  });
+
+  it('names the build args that choose each base image, and none for a FROM that names it outright', () => {
+    const f = dockerfileFacts('ARG REG=docker.io\nARG BASE=debian:bookworm\nFROM $REG/${BASE}\nRUN true\nARG LATE=x\nFROM ubuntu:24.04\n');
+    expect(f.bases).toEqual([
+      { image: 'docker.io/debian:bookworm', fromLine: 'FROM $REG/${BASE}', args: ['REG', 'BASE'] },
+      { image: 'ubuntu:24.04', fromLine: 'FROM ubuntu:24.04', args: [] },
+    ]);
+    // An ARG after the first FROM does not reach a FROM line, so it does not choose its image.
+    expect(dockerfileFacts('FROM a\nARG X=b\nFROM ${X:-c}\n').bases.at(-1)).toEqual({ image: 'c', fromLine: 'FROM ${X:-c}', args: [] });
+    expect(argsIn('${A}/$B:${C:-x}-$A')).toEqual(['A', 'B', 'C']);
   });
 
   it('sees COPY and ADD, also across line continuations', () => {

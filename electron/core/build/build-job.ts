@@ -8,7 +8,7 @@ import type { ResolvedDockerEndpoint } from '../docker/endpoint';
 import { contextBytes, type PreparedContext } from './build-context';
 import { runBuildContainer } from './build-container';
 import { BuildLog } from './build-log';
-import { buildBuilderImage, findReusableImage } from './builder-image';
+import { buildBuilderImage, findReusableImage, PullError } from './builder-image';
 import type { BuildHistory } from './history';
 import { estimateEta, PackageClock, type PreviousBuild } from './log-scan';
 import { findOutput, sha256File } from './output';
@@ -309,6 +309,7 @@ export class BuildJob {
     this.clock?.finish(Date.now());
     const r = this.record;
     if (phase === 'failed' && err !== undefined) r.error = this.errorShape(err);
+    if (phase === 'failed' && err instanceof PullError) r.missingBase = err.base;
     if (phase === 'cancelled') {
       r.error = { code: 'BUILD_CANCELLED', message: `The build was cancelled during the ${r.phase === 'build' ? 'build' : 'image'} phase`, hint: 'the partial logs are kept' };
       (r.phase === 'build' ? this.logs.build : this.logs.image).writeText('\nisolab: cancelled; the build container was stopped and removed\n');

@@ -1,3 +1,4 @@
+import type Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,18 +11,20 @@ import {
   type BuildEvent,
   type BuildRecord,
   type CustomRecipe,
+  type LocalImage,
   type LogName,
   type LogLinesResult,
   type PreflightResult,
   type RecipesResult,
   type RecipeView,
 } from '../../../shared/build';
-import { LabError } from '../../../shared/errors';
-import { createDockerClient } from '../docker/client';
+import { fromErrorShape, LabError } from '../../../shared/errors';
+import { createDockerClient, dockerErrorShape } from '../docker/client';
 import { resolveDockerEndpoint } from '../docker/endpoint';
 import type { LabPaths } from '../paths';
 import { BUILD_LABEL, OWNER_LABEL, removeContainer } from './build-container';
 import { BuildJob } from './build-job';
+import { HASH_LABEL } from './builder-image';
 import { BuildHistory } from './history';
 import { LogFileIndexCache } from './log-file';
 import { LogScanner, type PreviousBuild } from './log-scan';
@@ -140,6 +143,27 @@ export class BuildManager {
       views.push(recipeView(recipeFor(id, checkout, arch, det, id === 'custom' ? args.custom : undefined), relabel));
     }
     return { auto: { recipe: det.recipe, why: det.why }, recipes: views };
+  }
+
+  /** Tagged images on the engine, newest first; `<none>` tags are left out (nothing can name them). */
+  async localImages(): Promise<{ endpoint: string; images: LocalImage[] }> {
+    const endpoint = resolveDockerEndpoint({ settingHost: await this.opts.dockerHost?.(), env: this.opts.env });
+    const docker = createDockerClient(endpoint, { env: this.opts.env });
+    let list: Docker.ImageInfo[];
+    try {
+      list = await withTimeout(docker.listImages(), 10_000);
+    } catch (err) {
+      throw fromErrorShape(dockerErrorShape(err, endpoint, 10_000));
+    }
+    const images: LocalImage[] = [];
+    for (const i of list) {
+      for (const ref of i.RepoTags ?? []) {
+        if (ref.includes('<none>')) continue;
+        images.push({ ref, id: i.Id, size: i.Size, created: i.Created, builder: !!i.Labels?.[HASH_LABEL] });
+      }
+    }
+    images.sort((a, b) => b.created - a.created || a.ref.localeCompare(b.ref));
+    return { endpoint: endpoint.url, images };
   }
 
   async preflight(args: BuildRequest): Promise<PreflightResult> {

@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import type { IncomingMessage } from 'node:http';
 import { LabError } from '../../../shared/errors';
 import { contextTar, type PreparedContext } from './build-context';
+import type { MissingBase } from '../../../shared/build';
+import type { BaseImage } from './dockerfile';
 import type { ResolvedRecipe } from './recipes';
 
 /**
@@ -62,6 +64,26 @@ export async function missingImages(docker: Docker, images: string[]): Promise<s
     }
   }
   return missing;
+}
+
+/** The FROM line naming `image`, and the build arg that chooses it (the last ARG its image word uses: `$REG/${BASE}` → BASE). */
+export function missingBase(bases: BaseImage[], image: string): MissingBase {
+  const b = bases.find((x) => x.image === image);
+  const out: MissingBase = { image, fromLine: b?.fromLine ?? `FROM ${image}` };
+  const arg = b?.args.at(-1);
+  if (arg) out.buildArg = arg;
+  return out;
+}
+
+/** The builder image's base could not be pulled: the record keeps which one, and its build arg. */
+export class PullError extends LabError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly base: MissingBase,
+  ) {
+    super('BUILD_PULL_FAILED', message, hint);
+  }
 }
 
 export interface BuildImageOptions {
@@ -197,15 +219,20 @@ async function failedBuild(docker: Docker, context: PreparedContext, message: st
     const missing = await missingImages(docker, context.facts.baseImages).catch(() => [] as string[]);
     const image = missing[0] ?? (atFrom ? lastStep!.replace(/^FROM\s+/i, '').split(/\s+/)[0] : undefined);
     if (image) {
+      const base = missingBase(context.facts.bases, image);
       const text = `The base image ${image} is not on the Docker engine and could not be pulled: ${message}`;
       log(`ERROR: ${text}\n`);
+      if (base.buildArg) log(`isolab: ${base.fromLine} takes the image from the build argument ${base.buildArg}: set it to an image the engine has (--build-arg ${base.buildArg}=IMAGE)\n`);
       const offline = /dial tcp|no such host|i\/o timeout|connection refused|registry-1\.docker\.io\/v2/i.test(message);
-      return new LabError(
-        'BUILD_PULL_FAILED',
+      const choose = base.buildArg
+        ? `set the build argument ${base.buildArg} (${base.fromLine}) to an image the engine has (Overrides → Build args: ${base.buildArg}=IMAGE; --build-arg ${base.buildArg}=IMAGE)`
+        : `point the Dockerfile's FROM at an image the engine has, or tag one as ${image}`;
+      return new PullError(
         text,
         offline
-          ? `no registry is reachable from the engine: load or import ${image} there first (docker load, docker import), or point the Dockerfile's FROM (or the build arg that names it) at an image the engine has`
-          : `check the image name in the Dockerfile's FROM line (or the build arg that sets it); for a private registry, run "docker login" first`,
+          ? `no registry is reachable from the engine: ${choose}, or load or import ${image} there first (docker load, docker import)`
+          : `check the image name in ${base.fromLine}, or ${choose}; for a private registry, run "docker login" first`,
+        base,
       );
     }
   }

@@ -10,7 +10,28 @@ export interface DockerfileFacts {
   baseImages: string[];
   /** FROM lines as written, for messages. */
   fromLines: string[];
+  /**
+   * Each base image with the FROM line that names it and the global ARGs that line's image
+   * word uses (`FROM ${BASE}` → ['BASE']): the build args that choose a different base.
+   */
+  bases: BaseImage[];
   readsContext: boolean;
+}
+
+export interface BaseImage {
+  image: string;
+  fromLine: string;
+  args: string[];
+}
+
+/** The variables a word refers to, in order: ${A}, $B, ${C:-x}. */
+export function argsIn(word: string): string[] {
+  const out: string[] = [];
+  for (const m of word.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::[-+][^}]*)?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const name = (m[1] ?? m[2])!;
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
 }
 
 interface Instruction {
@@ -69,12 +90,15 @@ export function dockerfileFacts(text: string, buildArgs: Record<string, string> 
   const stages = new Set<string>();
   const baseImages: string[] = [];
   const fromLines: string[] = [];
+  const bases: BaseImage[] = [];
+  const declared = new Set<string>();
   let readsContext = false;
   let seenFrom = false;
   for (const ins of instructions(text)) {
     if (ins.keyword === 'ARG' && !seenFrom) {
       const a = parseArg(ins.args);
       if (a) {
+        declared.add(a[0]);
         const value = buildArgs[a[0]] ?? a[1];
         if (value !== undefined) globals.set(a[0], value);
       }
@@ -86,6 +110,8 @@ export function dockerfileFacts(text: string, buildArgs: Record<string, string> 
       if (words[1]?.toUpperCase() === 'AS' && words[2]) stages.add(words[2].toLowerCase());
       if (image && image.toLowerCase() !== 'scratch' && !stages.has(image.toLowerCase()) && !baseImages.includes(image)) {
         baseImages.push(image);
+        // Only ARGs declared before the first FROM reach a FROM line.
+        bases.push({ image, fromLine: `FROM ${ins.args}`, args: argsIn(words[0] ?? '').filter((a) => declared.has(a)) });
       }
     } else if (ins.keyword === 'COPY' || ins.keyword === 'ADD') {
       // COPY --from=<stage> reads another stage, not the context.
@@ -94,7 +120,7 @@ export function dockerfileFacts(text: string, buildArgs: Record<string, string> 
       readsContext = true;
     }
   }
-  return { baseImages, fromLines, readsContext };
+  return { baseImages, fromLines, bases, readsContext };
 }
 
 /** docker.io/library/x:latest, as the engine names what `FROM x` means. */

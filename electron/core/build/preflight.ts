@@ -8,7 +8,7 @@ import { createDockerClient, pingDocker } from '../docker/client';
 import { resolveDockerEndpoint, type ResolvedDockerEndpoint } from '../docker/endpoint';
 import { nearestExistingDir } from '../doctor/disk';
 import { prepareContext, type PreparedContext } from './build-context';
-import { findReusableImage, missingImages } from './builder-image';
+import { findReusableImage, missingBase, missingImages } from './builder-image';
 import { detectRecipe, type Detection } from './recipe-detect';
 import { recipeView, resolveRecipe, type ResolvedRecipe } from './recipes';
 import { isRemoteEndpoint, remoteCheckoutError } from './remote';
@@ -171,11 +171,18 @@ export async function runPreflight(req: ParsedBuildRequest, pe: PreflightEnv): P
         const reusable = req.rebuildImage ? undefined : await findReusableImage(docker, recipe.image, context.hash, { retag: false });
         builderImage = { tag: recipe.image, contextHash: context.hash, reuse: reusable !== undefined };
         if (!reusable) {
+          const dockerfileName = path.relative(checkout, recipe.dockerfile) || recipe.dockerfile;
           for (const image of await missingImages(docker, context.facts.baseImages)) {
+            const base = missingBase(context.facts.bases, image);
             warnings.push({
               code: 'BUILD_BASE_IMAGE_MISSING',
-              message: `The engine does not have the base image ${image} (FROM in ${path.relative(checkout, recipe.dockerfile) || recipe.dockerfile}): the build will try to pull it`,
-              hint: 'without registry access the pull fails: load or import the image on the engine first',
+              message: base.buildArg
+                ? `The engine does not have the base image ${image} (${base.fromLine} in ${dockerfileName}, set by the build argument ${base.buildArg}): the build will try to pull it`
+                : `The engine does not have the base image ${image} (${base.fromLine} in ${dockerfileName}): the build will try to pull it`,
+              hint: base.buildArg
+                ? `without registry access the pull fails: set ${base.buildArg} to an image the engine has (Use a local image…, or --build-arg ${base.buildArg}=IMAGE), or load ${image} on the engine first`
+                : `without registry access the pull fails: load or import ${image} on the engine first, or tag a local image as ${image} (docker tag IMAGE ${image})`,
+              base,
             });
           }
         }

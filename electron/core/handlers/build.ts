@@ -1,4 +1,5 @@
-import type { EventHandler, RequestHandler } from '../rpc/types';
+import type { buildRequests } from '../../../shared/build';
+import type { EventHandler, RequestHandler, RequestHandlersOf } from '../rpc/types';
 
 /** Thin: the BuildManager owns the jobs, these only route the contract to it. */
 
@@ -12,3 +13,7 @@ export const buildLogLines: RequestHandler<'build.logLines'> = (args, ctx) => ct
 export const buildRunning: RequestHandler<'build.running'> = async (_args, ctx) => ctx.builds.running();
 
 export const buildWatch: EventHandler<'build.watch'> = ({ buildId }, emit, signal, ctx) => ctx.builds.watch(buildId, emit, signal);
+
+export const buildRequestHandlers: RequestHandlersOf<typeof buildRequests> = {
+  'build.localImages': (_args, ctx) => ctx.builds.localImages(),
+};

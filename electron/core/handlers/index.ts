@@ -1,5 +1,5 @@
 import type { EventHandlers, RequestHandlers } from '../rpc/types';
-import { buildCancel, buildGet, buildHistory, buildLogLines, buildPreflight, buildRecipes, buildRunning, buildStart, buildWatch } from './build';
+import { buildCancel, buildGet, buildHistory, buildLogLines, buildPreflight, buildRecipes, buildRequestHandlers, buildRunning, buildStart, buildWatch } from './build';
 import { diffEventHandlers, diffRequestHandlers } from './diff';
 import { hostList } from './host';
 import { imageExtract, imageFind, imageIndex, imageInfoHandler, imageKernel, imageList, imageRead, imageResolve, imageStat } from './image';
@@ -47,6 +47,7 @@ export const requestHandlers: RequestHandlers = {
   'vm.transcript': vmTranscript,
   'vm.login': vmLogin,
   'vm.minikubeCommand': vmMinikubeCommand,
+  ...buildRequestHandlers,
   ...shellRequestHandlers,
   ...diffRequestHandlers,
   ...sizeMapRequestHandlers,

@@ -18,6 +18,7 @@ import {
 import type { LabErrorShape } from '../../../shared/errors';
 import type { RecentItem } from '../../../shared/settings';
 import { api } from '../api/lab-api';
+import { withBuildArg } from './build-args';
 
 /**
  * State of the Build screen: the inputs and their pre-flight, the build being watched (a
@@ -300,6 +301,10 @@ interface BuildState {
   starting: boolean;
   startError?: LabErrorShape;
   setupOpen: boolean;
+  /** The Overrides (custom fields) section is expanded. */
+  overridesOpen: boolean;
+  /** Bumped to move the focus to the Build args field (after it was opened from elsewhere). */
+  focusBuildArgs: number;
 
   run?: RunState;
   logs: Record<LogName, LogWindow>;
@@ -317,6 +322,13 @@ interface BuildState {
 
   setInputs(patch: Partial<Omit<Inputs, 'custom'>> & { custom?: Partial<CustomForm> }): void;
   setSetupOpen(open: boolean): void;
+  setOverridesOpen(open: boolean): void;
+  /** Shows the setup with the Overrides open and the focus in Build args. */
+  openOverrides(): void;
+  /** Sets one build arg (NAME=value line) in the overrides, opens them, and checks again. */
+  setBuildArg(name: string, value: string): void;
+  /** Starts the build again with the setup's inputs (set to the record's checkout and recipe first, if another is shown). */
+  retry(record: BuildRecord): Promise<boolean>;
   checkNow(): void;
   loadRecent(): Promise<void>;
   loadHistory(): Promise<void>;
@@ -551,6 +563,8 @@ export const useBuild = create<BuildState>((set, get) => {
     recent: [],
     starting: false,
     setupOpen: true,
+    overridesOpen: false,
+    focusBuildArgs: 0,
     logs: freshLogs(),
     rev: 0,
     tab: 'build',
@@ -580,6 +594,28 @@ export const useBuild = create<BuildState>((set, get) => {
 
     setSetupOpen(setupOpen) {
       set({ setupOpen });
+    },
+
+    setOverridesOpen(overridesOpen) {
+      set({ overridesOpen });
+    },
+
+    openOverrides() {
+      set({ setupOpen: true, overridesOpen: true, focusBuildArgs: get().focusBuildArgs + 1 });
+    },
+
+    setBuildArg(name, value) {
+      const text = withBuildArg(get().inputs.custom.buildArgs, name, value);
+      set({ overridesOpen: true });
+      get().setInputs({ custom: { buildArgs: text } });
+    },
+
+    async retry(record) {
+      const { inputs } = get();
+      if (inputs.checkout.trim().replace(/(.)\/+$/, '$1') !== record.checkout) {
+        get().setInputs({ checkout: record.checkout, recipe: record.recipe, arch: record.arch });
+      }
+      return get().start();
     },
 
     checkNow() {

@@ -7,6 +7,7 @@ import { accelWords, baseName, ErrorNote, mb, StateBadge } from './common';
 import { ConsoleTerminal } from './ConsoleTerminal';
 import { MinikubeHandOff } from './MinikubeHandOff';
 import { NewVmForm } from './NewVmForm';
+import { ScreenView } from './ScreenView';
 import { VmList } from './VmList';
 
 /** VMs other processes make (`isolab boot` in a terminal) show up within this time. */
@@ -112,7 +113,10 @@ export function BootView() {
               <section className="card boot-stage" aria-label={`VM ${vm.name}`}>
                 <VmHeader vm={vm} />
                 <BootTimeline vm={vm} marks={timeline} />
-                <ConsoleTerminal key={vm.name} vm={vm} />
+                <div className="boot-panes">
+                  <ConsoleTerminal key={vm.name} vm={vm} />
+                  <ScreenView key={`screen-${vm.name}`} vm={vm} />
+                </div>
               </section>
               <MinikubeHandOff iso={vm.spec.iso} />
             </>

@@ -8,12 +8,14 @@ import { useLab } from '../../store/lab-store';
 import { ErrorNote } from '../inspect/common';
 import { Modal } from '../inspect/Modal';
 import { baseName, clock, Copy, duration, PathText, PHASE_WORDS, useTicker } from './common';
+import { builderImageState, IMAGE_STATE_WORDS, imageReady } from './image-state';
+import { UseLocalImage } from './PreflightPanel';
 
 type StepState = 'done' | 'current' | 'pending' | 'failed' | 'cancelled';
 
 /** Where a build that ended early stopped: the image phase unless the image was ready. */
 function stoppedAt(r: BuildRecord | undefined): 'image' | 'build' {
-  return r?.phaseTimes?.image !== undefined || r?.exitCode !== undefined ? 'build' : 'image';
+  return imageReady(r) ? 'build' : 'image';
 }
 
 function steps(phase: BuildPhase, record: BuildRecord | undefined): { id: string; label: string; state: StepState }[] {
@@ -56,6 +58,18 @@ function useExpectedPackages(record: BuildRecord | undefined): number | undefine
   if (!record) return undefined;
   const prev = history.find((h) => h.id !== record.id && h.phase === 'done' && h.checkout === record.checkout && h.recipe === record.recipe && h.arch === record.arch && h.packageTimes?.length);
   return prev?.packageTimes?.length;
+}
+
+/** The builder image's line while building, and what became of it once the build is over. */
+function imageStepText(phase: BuildPhase, record: BuildRecord | undefined, step: { current: number; total: number } | undefined): string {
+  if (record?.imageReused) return 'reused';
+  const at = step ? `step ${step.current}/${step.total}` : '';
+  if (record && isFinalPhase(phase)) {
+    const state = builderImageState({ ...record, phase });
+    if (state === 'failed' || state === 'cancelled') return at ? `${state} at ${at}` : IMAGE_STATE_WORDS[state];
+    return state === 'built' ? (step ? `built (${step.total} steps)` : 'built') : IMAGE_STATE_WORDS[state];
+  }
+  return at || (phase === 'image' ? 'starting…' : '—');
 }
 
 export function BuildProgress({ run }: { run: RunState }) {
@@ -118,7 +132,9 @@ export function BuildProgress({ run }: { run: RunState }) {
         {(phase === 'image' || step) && (
           <div>
             <dt>Builder image</dt>
-            <dd data-testid="image-step">{record?.imageReused ? 'reused' : step ? `step ${step.current}/${step.total}` : phase === 'image' ? 'starting…' : '—'}</dd>
+            <dd data-testid="image-step" data-state={record && isFinalPhase(phase) ? builderImageState(record) : undefined}>
+              {imageStepText(phase, record, step)}
+            </dd>
           </div>
         )}
         {showPackages && (
@@ -207,6 +223,59 @@ export function bootBuiltIso(path: string): void {
   void useBoot.getState().bootIso(path);
 }
 
+/** A base image that could not be pulled: which build arg chooses it, and where to set it. */
+function MissingBaseNote({ record }: { record: BuildRecord }) {
+  const base = record.missingBase!;
+  const { openOverrides } = useBuild.getState();
+  const arg = base.buildArg;
+  return (
+    <div className="build-missing-base" data-testid="missing-base" data-image={base.image} data-build-arg={arg}>
+      {arg ? (
+        <p>
+          <code>{base.fromLine}</code> takes the base image from the build argument <strong data-testid="missing-base-arg">{arg}</strong>: set {arg} to an image the engine has, in
+          the Overrides’ Build args, then Retry.
+        </p>
+      ) : (
+        <p>
+          <code>{base.fromLine}</code> names <code>{base.image}</code> outright, with no build argument to change it: load the image on the engine, tag a local image as{' '}
+          <code>{base.image}</code> (docker tag IMAGE {base.image}), or change the Dockerfile, then Retry.
+        </p>
+      )}
+      <div className="view-actions">
+        {arg && (
+          <button type="button" className="btn" onClick={openOverrides} data-testid="open-overrides">
+            Set {arg} in Overrides
+          </button>
+        )}
+        {arg && <UseLocalImage base={{ ...base, buildArg: arg }} />}
+      </div>
+    </div>
+  );
+}
+
+/** The same build again, with what the setup holds now (e.g. the build arg just set). */
+function RetryButton({ record }: { record: BuildRecord }) {
+  const starting = useBuild((s) => s.starting);
+  const busy = useBuild((s) => !!s.run?.live && !isFinalPhase(s.run.phase));
+  const startError = useBuild((s) => s.startError);
+  const overrides = useBuild((s) => s.inputs.custom.buildArgs.trim());
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-primary"
+        disabled={starting || busy}
+        onClick={() => void useBuild.getState().retry(record)}
+        data-testid="retry-build"
+        title={overrides ? `Start the build again, with the build args ${overrides.replace(/\n/g, ', ')}` : 'Start the build again'}
+      >
+        {starting ? 'Starting…' : 'Retry'}
+      </button>
+      {startError && <ErrorNote error={startError} compact testId="retry-error" />}
+    </>
+  );
+}
+
 /** What a finished build left: exit code, time, the ISO with its size and sha256. */
 export function ResultCard({ record }: { record: BuildRecord }) {
   const phase = record.phase;
@@ -226,6 +295,12 @@ export function ResultCard({ record }: { record: BuildRecord }) {
           </div>
         </div>
       )}
+      {phase === 'failed' && record.missingBase && <MissingBaseNote record={record} />}
+      {phase !== 'done' && (
+        <div className="view-actions build-result-actions">
+          <RetryButton record={record} />
+        </div>
+      )}
       <dl className="facts build-result-facts">
         <dt>Exit code</dt>
         <dd data-testid="result-exit-code">{record.exitCode ?? <span className="muted">none (the build container did not finish)</span>}</dd>
@@ -242,8 +317,9 @@ export function ResultCard({ record }: { record: BuildRecord }) {
           )}
         </dd>
         <dt>Builder image</dt>
-        <dd>
-          <code>{record.image}</code> {record.imageReused !== undefined && <span className="muted small">{record.imageReused ? 'reused' : 'built'}</span>}
+        <dd data-testid="result-image" data-state={builderImageState(record)}>
+          <code>{record.image}</code>{' '}
+          <span className={`small ${builderImageState(record) === 'failed' ? 'error-text' : 'muted'}`}>{IMAGE_STATE_WORDS[builderImageState(record)]}</span>
         </dd>
         {record.output && (
           <>

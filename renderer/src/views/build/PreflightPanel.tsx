@@ -1,7 +1,9 @@
-import type { PreflightResult } from '../../../../shared/build';
+import { useState } from 'react';
+import type { MissingBase, PreflightResult } from '../../../../shared/build';
 import { formatBytes } from '../../../../shared/format';
 import { toRequest, useBuild } from '../../store/build-store';
 import { ErrorNote } from '../inspect/common';
+import { LocalImageDialog } from './LocalImageDialog';
 
 const SELINUX_WORDS: Record<PreflightResult['selinux'], string> = {
   enforcing: 'enforcing: the checkout is mounted with :Z',
@@ -22,6 +24,19 @@ function DiskNeed({ free, need, known }: { free: number; need: number; known: bo
         <strong>{formatBytes(free)}</strong> free{need > 0 ? <> · the build needs about <strong>{formatBytes(need)}</strong></> : known ? <span className="muted"> · this recipe does not say what it needs</span> : null}
       </div>
     </div>
+  );
+}
+
+/** The button under a missing base image whose FROM takes it from a build arg. */
+export function UseLocalImage({ base, label = 'Use a local image…' }: { base: MissingBase & { buildArg: string }; label?: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button type="button" className="btn btn-small build-use-local" onClick={() => setOpen(true)} data-testid="use-local-image-open" title={`Set ${base.buildArg} to an image the engine has`}>
+        {label}
+      </button>
+      {open && <LocalImageDialog base={base} onClose={() => setOpen(false)} />}
+    </>
   );
 }
 
@@ -65,11 +80,12 @@ export function PreflightPanel({ onStart }: { onStart: () => void }) {
         </div>
       ))}
       {preflight?.warnings.map((w) => (
-        <div key={w.code + w.message} className="build-warning" data-testid="preflight-warning" data-code={w.code}>
+        <div key={w.code + w.message} className="build-warning" data-testid="preflight-warning" data-code={w.code} data-image={w.base?.image} data-build-arg={w.base?.buildArg}>
           <span className="badge badge-warn" aria-hidden="true">!</span>
           <div>
             <strong>{w.message}</strong>
             {w.hint && <div className="small">{w.hint}</div>}
+            {w.base?.buildArg && <UseLocalImage base={w.base as MissingBase & { buildArg: string }} />}
           </div>
         </div>
       ))}

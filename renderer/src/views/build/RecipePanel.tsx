@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { Arch, RecipeChoice, RecipeView } from '../../../../shared/build';
 import { toRequest, useBuild, type CustomForm } from '../../store/build-store';
 import { HostPicker } from '../inspect/OpenImageDialog';
@@ -53,12 +53,24 @@ function CustomFields({ plain, isCustom }: { plain?: RecipeView; isCustom: boole
           .join('\n')
       : '';
   const count = Object.entries(custom).filter(([, v]) => v !== '').length;
-  const [open, setOpen] = useState(isCustom || count > 0);
+  const open = useBuild((s) => s.overridesOpen);
+  const focus = useBuild((s) => s.focusBuildArgs);
+  const { setOverridesOpen } = useBuild.getState();
+  const argsRef = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
-    if (isCustom) setOpen(true);
+    if (isCustom || count > 0) setOverridesOpen(true);
+    // Only on mount and when the recipe becomes custom: a closed section stays closed while typing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [isCustom]);
+  useEffect(() => {
+    if (!focus) return;
+    const el = argsRef.current;
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    el.focus();
+  }, [focus]);
   return (
-    <details className="build-custom" open={open} onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="custom-fields">
+    <details className="build-custom" open={open} onToggle={(e) => open !== e.currentTarget.open && setOverridesOpen(e.currentTarget.open)} data-testid="custom-fields">
       <summary data-testid="custom-toggle">
         {isCustom ? 'Custom recipe' : 'Overrides'}{' '}
         <span className="muted small">
@@ -82,7 +94,7 @@ function CustomFields({ plain, isCustom }: { plain?: RecipeView; isCustom: boole
           <input id={`${id}-cmd`} type="text" spellCheck={false} value={custom.command} placeholder={plain?.command.join(' ')} onChange={(e) => set({ command: e.target.value })} data-testid="custom-command" />
         </Field>
         <Field label="Build args" htmlFor={`${id}-args`} hint="NAME=value a line" error={fieldErrors.buildArgs}>
-          <textarea id={`${id}-args`} rows={2} spellCheck={false} value={custom.buildArgs} placeholder={env(plain?.buildArgs) || 'BASE=debian:bookworm'} onChange={(e) => set({ buildArgs: e.target.value })} data-testid="custom-build-args" />
+          <textarea ref={argsRef} id={`${id}-args`} rows={2} spellCheck={false} value={custom.buildArgs} placeholder={env(plain?.buildArgs) || 'BASE=debian:bookworm'} onChange={(e) => set({ buildArgs: e.target.value })} data-testid="custom-build-args" />
         </Field>
         <Field label="Environment" htmlFor={`${id}-env`} hint="NAME=value a line" error={fieldErrors.env}>
           <textarea id={`${id}-env`} rows={2} spellCheck={false} value={custom.env} placeholder={env(plain?.env)} onChange={(e) => set({ env: e.target.value })} data-testid="custom-env" />
