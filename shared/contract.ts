@@ -130,7 +130,12 @@ export const events = {
   /** Opens (indexes) the archive at `path`, with progress; unsubscribing cancels. */
   'image.index': { kind: 'json', args: z.object(InImage).strict(), data: IndexProgress },
   /** Writes a file or subtree under `dest`; unsubscribing cancels. */
-  'image.extract': { kind: 'json', args: z.object({ ...InImage, dest: HostPath }).strict(), data: ExtractProgress },
+  'image.extract': {
+    kind: 'json',
+    /** `preserveSpecial`: keep setuid/setgid bits and create device nodes (as root). */
+    args: z.object({ ...InImage, dest: HostPath, preserveSpecial: z.boolean().default(false) }).strict(),
+    data: ExtractProgress,
+  },
   /**
    * A snapshot (record + log tails), then log/phase/progress/problem events, then `done` and
    * the end of the stream. Unsubscribing stops watching, never the build.

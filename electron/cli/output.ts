@@ -4,11 +4,24 @@ export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 export const EXIT_USAGE = 2;
 
+/**
+ * Text from an image (names, link targets) shown on a terminal: control characters (ESC, BEL,
+ * CR, LF, DEL, C1) become visible escapes, so a hostile name cannot move the cursor, retitle
+ * the window or forge a line of output.
+ */
+export function forTerminal(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
 /** Failures are one line a person can act on; the stack only with --debug. */
 export function printError(err: unknown, debug: boolean): void {
   const shape = toErrorShape(err);
-  const hint = shape.hint ? ` Hint: ${shape.hint}` : '';
-  process.stderr.write(`isolab: ${shape.message}${hint}\n`);
+  const hint = shape.hint ? ` Hint: ${forTerminal(shape.hint)}` : '';
+  process.stderr.write(`isolab: ${forTerminal(shape.message)}${hint}\n`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
 }
 

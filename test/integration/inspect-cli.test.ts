@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -184,4 +184,73 @@ describe('bad input', () => {
     expect(readdirSync(outside)).toEqual([]);
     expect(r2.err).toMatch(/skipped .*d\/ok\.txt: .*not a folder/);
   });
+
+  /** A hand-written newc archive: names and modes no tar or cpio would write. */
+  function hostileCpio(name: string, entries: [string, number, Buffer, [number, number]?][]): string {
+    const pad = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
+    const parts: Buffer[] = [];
+    [...entries, ['TRAILER!!!', 0, Buffer.alloc(0)] as [string, number, Buffer]].forEach(([n, mode, data, rdev], i) => {
+      const hex = (v: number) => v.toString(16).padStart(8, '0');
+      const nameBuf = Buffer.from(`${n}\0`);
+      const header = `070701${hex(i + 1)}${hex(mode)}${hex(0)}${hex(0)}${hex(1)}${hex(0)}${hex(data.length)}${hex(0)}${hex(0)}${hex(rdev?.[0] ?? 0)}${hex(rdev?.[1] ?? 0)}${hex(nameBuf.length)}${hex(0)}`;
+      parts.push(Buffer.from(header), nameBuf, pad(110 + nameBuf.length), data, pad(data.length));
+    });
+    const file = path.join(bad, name);
+    writeFileSync(file, Buffer.concat(parts));
+    return file;
+  }
+
+  it('extraction replaces a file planted in DEST as a name, never writing through a hard link to outside', () => {
+    const archive = hostileCpio('planted.cpio', [['f', 0o104777, Buffer.from('from the image\n')]]);
+    const outside = path.join(mkdtempSync(path.join(os.tmpdir(), 'isolab-victim-')), 'victim');
+    writeFileSync(outside, 'precious\n', { mode: 0o644 });
+    const dest = mkdtempSync(path.join(os.tmpdir(), 'isolab-dest3-'));
+    mkdirSync(path.join(dest, 'planted'));
+    execFileSync('ln', [outside, path.join(dest, 'planted', 'f')]);
+    const r = isolab(['extract', archive, '/', dest]);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(outside, 'utf8')).toBe('precious\n');
+    expect(statSync(outside).mode & 0o7777).toBe(0o644);
+    expect(readFileSync(path.join(dest, 'planted', 'f'), 'utf8')).toBe('from the image\n');
+    // setuid is dropped (and said); nothing half-written is left beside it.
+    expect(statSync(path.join(dest, 'planted', 'f')).mode & 0o7777).toBe(0o777);
+    expect(r.err).toMatch(/note planted\/f: written without its setuid\/setgid bits \(4777 → 0777\)/);
+    expect(readdirSync(path.join(dest, 'planted'))).toEqual(['f']);
+  });
+
+  it('device nodes are skipped unless asked for, and names are escaped on the terminal', () => {
+    const archive = hostileCpio('devices.cpio', [
+      ['mem', 0o020600, Buffer.alloc(0), [1, 1]],
+      ['evil\x1b]0;pwned\x07\nname', 0o100644, Buffer.from('x')],
+    ]);
+    const dest = mkdtempSync(path.join(os.tmpdir(), 'isolab-dest4-'));
+    const r = isolab(['extract', archive, '/', dest]);
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(path.join(dest, 'devices', 'mem'))).toBe(false);
+    expect(r.err).toMatch(/skipped devices\/mem: char device 1:1 not created/);
+    const ls = isolab(['ls', archive, '/']);
+    expect(ls.out.toString()).toContain('evil\\x1b]0;pwned\\x07\\nname');
+    expect(ls.out.toString()).not.toContain('\x1b');
+    if (process.getuid?.() === 0) {
+      const dest2 = mkdtempSync(path.join(os.tmpdir(), 'isolab-dest5-'));
+      expect(isolab(['extract', archive, '/', dest2, '--preserve-special']).code).toBe(0);
+      expect(statSync(path.join(dest2, 'devices', 'mem')).isCharacterDevice()).toBe(true);
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a full disk stops extraction with one error and exit 1, and leaves no cut-short file', () => {
+    const archive = hostileCpio('big.cpio', [['small', 0o100644, Buffer.from('ok\n')], ['zbig', 0o100644, Buffer.alloc(3 << 20, 7)]]);
+    const dest = mkdtempSync(path.join(os.tmpdir(), 'isolab-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dest]);
+    try {
+      const r = isolab(['extract', archive, '/', dest]);
+      expect(r.code).toBe(1);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toMatch(/No space left on the disk of .*extraction stopped/);
+      expect(readdirSync(path.join(dest, 'big'))).toEqual(['small']);
+    } finally {
+      execFileSync('umount', [dest]);
+    }
+  });
 });
+

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { ImageInfo } from '../../../shared/image';
 import { formatBytes } from '../../../shared/format';
 import { imageInfo } from '../../core/image/inspect';
-import { printJson } from '../output';
+import { forTerminal, printJson } from '../output';
 import { withImage } from './image-cli';
 
 function row(label: string, value: string | number | boolean | undefined): string {
@@ -62,7 +62,8 @@ export function registerInfo(program: Command): void {
       await withImage(image, async (session) => {
         const info = await imageInfo(session, { indexArchives: true });
         if (opts.json) printJson(info);
-        else process.stdout.write(formatInfo(info));
+        // Names and volume ids come from the image: each line is escaped for the terminal.
+        else process.stdout.write(formatInfo(info).split('\n').map(forTerminal).join('\n'));
       });
     });
 }

@@ -1,13 +1,14 @@
 import type { Command } from 'commander';
 import type { EntryView } from '../../../shared/image';
 import { listFolder, listTree } from '../../core/image/inspect';
+import { forTerminal } from '../output';
 import { withImage } from './image-cli';
 
 function lsLine(e: EntryView, showPath: boolean): string {
   const when = e.mtime ? e.mtime.slice(0, 16).replace('T', ' ') : '-               ';
   const size = e.type === 'char' || e.type === 'block' ? `${e.rdev?.major ?? 0}, ${e.rdev?.minor ?? 0}` : String(e.size);
-  const name = showPath ? e.path : e.name;
-  const link = e.target !== undefined ? ` -> ${e.target}` : '';
+  const name = forTerminal(showPath ? e.path : e.name);
+  const link = e.target !== undefined ? ` -> ${forTerminal(e.target)}` : '';
   const archive = e.archive ? `  [${e.archive}]` : '';
   return `${e.modeString} ${String(e.uid).padStart(5)} ${String(e.gid).padStart(5)} ${size.padStart(10)} ${when} ${name}${link}${archive}`;
 }

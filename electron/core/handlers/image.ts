@@ -50,6 +50,6 @@ export const imageIndex: EventHandler<'image.index'> = async ({ file, path }, em
   });
 };
 
-export const imageExtract: EventHandler<'image.extract'> = async ({ file, path, dest }, emit, signal, ctx) => {
-  await extractPath(await ctx.images.get(file), path, dest, { signal, onProgress: emit });
+export const imageExtract: EventHandler<'image.extract'> = async ({ file, path, dest, preserveSpecial }, emit, signal, ctx) => {
+  await extractPath(await ctx.images.get(file), path, dest, { signal, onProgress: emit, preserveSpecial });
 };

@@ -20,6 +20,21 @@ interface Item {
 export interface ExtractOptions {
   onProgress?: (p: ExtractProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Keep setuid/setgid bits and create device nodes (as root only). Off by default: an image
+   * is not trusted, and `-rwsrwsrwx` files or a `/dev/mem`-like node are not what a person
+   * browsing it wants on their disk.
+   */
+  preserveSpecial?: boolean;
+}
+
+/** Permission bits written: setuid and setgid only when asked for (and as root). */
+const SPECIAL = 0o6000;
+
+function noSpace(err: unknown, dest: string): LabError | undefined {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined;
+  return new LabError('NO_SPACE', `No space left on the disk of ${dest}; extraction stopped.`, `Free some space and extract again; the files written so far are in ${dest}, none of them cut short.`);
 }
 
 /** `minikube.iso` → `minikube`, `initrd.cpio.gz` → `initrd`: the folder an image's root goes into. */
@@ -74,6 +89,11 @@ export async function extractPath(session: ImageSession, imagePath: string, dest
   const safeDirs = new Set<string>([destReal]);
   const written = new Map<string, string>();
   const isRoot = process.getuid?.() === 0;
+  const special = !!opts.preserveSpecial && isRoot;
+  const modeOf = (m: number) => m & (special ? 0o7777 : 0o7777 & ~SPECIAL) & (isRoot ? 0o7777 : 0o1777);
+  const noteDropped = (item: Item) => {
+    if (!special && item.entry.mode & SPECIAL) skip(item, `written without its setuid/setgid bits (${(item.entry.mode & 0o7777).toString(8).padStart(4, '0')} → ${modeOf(item.entry.mode).toString(8).padStart(4, '0')}); --preserve-special keeps them as root`);
+  };
 
   // Every parent is created here and checked to be a real folder, never a symlink.
   async function parentFor(rel: string[]): Promise<string> {
@@ -94,6 +114,7 @@ export async function extractPath(session: ImageSession, imagePath: string, dest
   }
 
   const dirModes: [string, number, number | undefined][] = [];
+  let tmpSeq = 0;
   const links: Item[] = [];
   for (const item of items) {
     if (opts.signal?.aborted) throw new LabError('CANCELLED', 'Extraction cancelled.', `What was written so far is in ${destReal}.`);
@@ -112,32 +133,44 @@ export async function extractPath(session: ImageSession, imagePath: string, dest
           });
           if (!(await fs.lstat(target)).isDirectory()) throw new LabError('UNSAFE_PATH', `${target} exists and is not a folder.`);
           safeDirs.add(target);
-          dirModes.push([target, e.mode & 0o7777, e.mtime]);
+          dirModes.push([target, modeOf(e.mode), e.mtime]);
+          noteDropped(item);
           break;
         case 'file': {
           const origin = e.linkOf ? written.get(e.linkOf) : undefined;
-          if (origin) {
-            await fs.rm(target, { force: true });
-            await fs.link(origin, target);
-          } else {
-            // O_NOFOLLOW: an existing symlink at the target is an error, not a way out.
-            const fh = await fs.open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
-            try {
-              let n = 0;
-              for await (const chunk of loc.container.open(e).stream() as AsyncIterable<Buffer>) {
-                if (opts.signal?.aborted) throw new LabError('CANCELLED', 'Extraction cancelled.', `What was written so far is in ${destReal}.`);
-                await fh.write(chunk);
-                n += chunk.length;
-                progress.bytes += chunk.length;
-                report();
+          // Never into what is already there: a fresh name (O_EXCL, no links followed), renamed
+          // over the target at the end. A file planted in DEST (or a hard link to one outside
+          // it) is replaced as a name, never truncated or chmod-ed through.
+          const tmp = path.join(path.dirname(target), `.${path.basename(target)}.isolab-${process.pid}-${(tmpSeq++).toString(36)}`);
+          try {
+            if (origin) {
+              await fs.link(origin, tmp);
+            } else {
+              const fh = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+              try {
+                let n = 0;
+                for await (const chunk of loc.container.open(e).stream() as AsyncIterable<Buffer>) {
+                  if (opts.signal?.aborted) throw new LabError('CANCELLED', 'Extraction cancelled.', `What was written so far is in ${destReal}.`);
+                  await fh.write(chunk);
+                  n += chunk.length;
+                  progress.bytes += chunk.length;
+                  report();
+                }
+                if (n !== e.size) throw new LabError('SHORT_READ', `${item.rel.join('/')}: read ${n} of ${e.size} bytes.`);
+                await fh.chmod(modeOf(e.mode));
+                if (e.mtime !== undefined) await fh.utimes(e.mtime / 1000, e.mtime / 1000);
+              } finally {
+                await fh.close();
               }
-              if (n !== e.size) throw new LabError('SHORT_READ', `${item.rel.join('/')}: read ${n} of ${e.size} bytes.`);
-            } finally {
-              await fh.close();
             }
+            const existing = await fs.lstat(target).catch(() => undefined);
+            if (existing?.isDirectory()) throw new LabError('UNSAFE_PATH', `${target} exists and is a folder; not replacing it with a file.`);
+            await fs.rename(tmp, target);
+          } catch (err) {
+            await fs.rm(tmp, { force: true }).catch(() => undefined);
+            throw err;
           }
-          await fs.chmod(target, e.mode & (isRoot ? 0o7777 : 0o777));
-          if (e.mtime !== undefined) await fs.utimes(target, e.mtime / 1000, e.mtime / 1000);
+          noteDropped(item);
           written.set(joinImagePath(item.inner), target);
           break;
         }
@@ -146,8 +179,8 @@ export async function extractPath(session: ImageSession, imagePath: string, dest
           break;
         case 'char':
         case 'block':
-          if (!isRoot) {
-            skip(item, `${e.type} device ${e.rdev?.major ?? '?'}:${e.rdev?.minor ?? '?'} not created (needs root)`);
+          if (!special) {
+            skip(item, `${e.type} device ${e.rdev?.major ?? '?'}:${e.rdev?.minor ?? '?'} not created (${isRoot ? 'ask for it with --preserve-special' : 'needs root and --preserve-special'})`);
             break;
           }
           await fs.rm(target, { force: true });
@@ -165,6 +198,9 @@ export async function extractPath(session: ImageSession, imagePath: string, dest
       report();
     } catch (err) {
       if (err instanceof LabError && err.code === 'CANCELLED') throw err;
+      // A full disk fails every file after it: stop with one error instead of a list of skips.
+      const full = noSpace(err, destReal);
+      if (full) throw full;
       if ((err as Error).name === 'AbortError') throw new LabError('CANCELLED', 'Extraction cancelled.', `What was written so far is in ${destReal}.`);
       skip(item, err instanceof LabError ? err.message : (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
@@ -182,7 +218,7 @@ export async function extractPath(session: ImageSession, imagePath: string, dest
   }
   // Folder modes last too: a read-only folder would have refused its own files.
   for (const [dir, mode, mtime] of dirModes.reverse()) {
-    await fs.chmod(dir, mode & (isRoot ? 0o7777 : 0o777)).catch(() => undefined);
+    await fs.chmod(dir, mode).catch(() => undefined);
     if (mtime !== undefined) await fs.utimes(dir, mtime / 1000, mtime / 1000).catch(() => undefined);
   }
   progress.phase = 'done';
