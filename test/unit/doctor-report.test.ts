@@ -29,7 +29,8 @@ describe('runDoctor', () => {
     expect(report.qemu.system.path).toBeTruthy();
     expect(report.qemu.system.version).toMatch(/^\d+\.\d+/);
     expect(report.qemu.img.version).toMatch(/^\d+\.\d+/);
-    expect(report.checks.map((c) => c.id)).toEqual(['docker', 'qemu-system', 'qemu-img', 'kvm', 'virtualbox', 'disk']);
+    expect(report.checks.map((c) => c.id)).toEqual(['docker', 'qemu-system', 'qemu-img', 'kvm', 'virtualbox', 'xorriso', 'disk']);
+    expect(report.xorriso.version).toMatch(/^\d+\.\d+/);
     expect(report.checks.find((c) => c.id === 'qemu-system')!.level).toBe('ok');
     expect(report.disks[0]).toMatchObject({ label: 'builds and VMs', path: paths().dataDir });
     expect(report.disks[0]!.totalBytes).toBeGreaterThan(0);
