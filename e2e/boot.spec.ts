@@ -233,6 +233,7 @@ test('new VM form, "Log in as root", save transcript, force off and delete', asy
 
   await test.step('force off, then delete with a confirmation', async () => {
     await vmRow(page, name).getByTestId('vm-force-off').click();
+    await vmRow(page, name).getByTestId('vm-force-off-confirm').click();
     await expect(vmRow(page, name)).toHaveAttribute('data-state', 'stopped', { timeout: 30_000 });
     await expect.poll(() => qemuProcesses(name), { timeout: 10_000 }).toBe('');
     await vmRow(page, name).getByTestId('vm-delete').click();

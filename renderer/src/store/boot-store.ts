@@ -44,7 +44,8 @@ interface BootState {
   dismissLaunch(): void;
   /** Creates a VM; returns it, or throws the core's error (the form shows it). */
   create(args: VmCreateArgs): Promise<VmView>;
-  start(name: string): Promise<boolean>;
+  /** `serialConsole`: *Boot with the serial console* (QEMU boots the ISO's kernel directly with console=ttyS0). */
+  start(name: string, opts?: { serialConsole?: boolean }): Promise<boolean>;
   stop(name: string, force?: boolean): Promise<boolean>;
   remove(name: string): Promise<boolean>;
   /** From Inspect: the VM of this ISO (made with the defaults when there is none), started and shown. */
@@ -204,10 +205,10 @@ export const useBoot = create<BootState>((set, get) => {
       return vm;
     },
 
-    async start(name) {
+    async start(name, opts) {
       set({ selected: name });
       get().requestConsoleFocus();
-      return run(name, 'starting', () => api.request('vm.start', { name }));
+      return run(name, 'starting', () => api.request('vm.start', opts?.serialConsole ? { name, serialConsole: true } : { name }));
     },
 
     stop: (name, force) => run(name, force ? 'killing' : 'stopping', () => api.request('vm.stop', force ? { name, force: true } : { name })),

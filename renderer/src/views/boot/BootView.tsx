@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import type { VmView } from '../../../../shared/vm';
 import { useBoot } from '../../store/boot-store';
 import '../../styles/boot.css';
+import { BootExplain } from './BootExplain';
 import { BootTimeline } from './BootTimeline';
 import { accelWords, baseName, ErrorNote, mb, StateBadge } from './common';
 import { ConsoleTerminal } from './ConsoleTerminal';
@@ -112,6 +113,7 @@ export function BootView() {
             <>
               <section className="card boot-stage" aria-label={`VM ${vm.name}`}>
                 <VmHeader vm={vm} />
+                <BootExplain vm={vm} />
                 <BootTimeline vm={vm} marks={timeline} />
                 <div className="boot-panes">
                   <ConsoleTerminal key={vm.name} vm={vm} />

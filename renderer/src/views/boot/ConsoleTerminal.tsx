@@ -356,7 +356,7 @@ export function ConsoleTerminal({ vm }: { vm: VmView }) {
   return (
     <section className="boot-console" aria-label={`Serial console of ${name}`} data-testid="console">
       <div className="boot-console-bar" role="toolbar" aria-label="Console">
-        <LoginButton vm={vm} />
+        <LoginButton vm={vm} size={size} />
         <button type="button" className="btn btn-small" onClick={() => void saveTranscript()} disabled={saving} data-testid="save-transcript">
           {saving ? 'Saving…' : 'Save transcript'}
         </button>

@@ -8,6 +8,8 @@ function VmRow({ vm, selected }: { vm: VmView; selected: boolean }) {
   const error = useBoot((s) => s.errors[vm.name]);
   const { select, start, stop, remove, clearError } = useBoot.getState();
   const [confirming, setConfirming] = useState(false);
+  /** Force off asks first: it is a power cut for the guest. */
+  const [confirmingOff, setConfirmingOff] = useState(false);
   const busy = !!action;
   const active = isActive(vm.state);
   const slow = vm.accel === 'tcg';
@@ -50,7 +52,29 @@ function VmRow({ vm, selected }: { vm: VmView; selected: boolean }) {
           </button>
         </div>
       )}
-      {confirming ? (
+      {confirmingOff && active ? (
+        <div className="boot-vm-confirm" role="group" aria-label={`Force off ${vm.name}?`} data-testid="vm-confirm-force-off">
+          <span className="small">
+            Power off <strong>{vm.name}</strong> at once? Like pulling the plug: what the guest has not written to its disk is lost.
+          </span>
+          <span className="boot-vm-actions">
+            <button
+              type="button"
+              className="btn btn-small boot-btn-danger"
+              data-testid="vm-force-off-confirm"
+              onClick={() => {
+                setConfirmingOff(false);
+                void stop(vm.name, true);
+              }}
+            >
+              Power off
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirmingOff(false)} autoFocus data-testid="vm-force-off-cancel">
+              Cancel
+            </button>
+          </span>
+        </div>
+      ) : confirming ? (
         <div className="boot-vm-confirm" role="group" aria-label={`Delete ${vm.name}?`} data-testid="vm-confirm-delete">
           <span className="small">
             Delete <strong>{vm.name}</strong> and its disk{active ? '? It is powered off first.' : '?'}
@@ -95,11 +119,11 @@ function VmRow({ vm, selected }: { vm: VmView; selected: boolean }) {
               type="button"
               className="btn btn-small"
               disabled={action === 'killing' || action === 'deleting'}
-              onClick={() => void stop(vm.name, true)}
+              onClick={() => setConfirmingOff(true)}
               data-testid="vm-force-off"
-              title="Pull the plug: powers off at once"
+              title="Pull the plug: powers off at once (asks first)"
             >
-              Force off
+              Force off…
             </button>
           )}
           <button type="button" className="btn btn-small boot-btn-quiet" disabled={action === 'deleting'} onClick={() => setConfirming(true)} data-testid="vm-delete">
