@@ -57,10 +57,11 @@ export function registerVm(program: Command): void {
   vm.command('start')
     .description('start a VM without attaching a console (isolab console NAME attaches)')
     .argument('<name>')
-    .action(async (name: string) => {
+    .option('--serial-console', "boot the ISO's kernel and initrd directly with console=ttyS0 added (QEMU), for ISOs whose boot entry lacks it")
+    .action(async (name: string, o: { serialConsole?: boolean }) => {
       const vms = createLab({ adoptVms: false }).ctx.vms;
       try {
-        const v = await vms.start(name);
+        const v = await vms.start(name, o.serialConsole ? { serialConsole: true } : {});
         // Let go of the console: the VM runs on for the app or `isolab console` to take.
         await vms.release(name);
         process.stderr.write(`isolab: ${name} is ${v.state}${v.note ? ` (${v.note})` : ''}; attach: isolab console ${name}\n`);
