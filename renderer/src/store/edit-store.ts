@@ -40,6 +40,8 @@ interface EditStore {
   boot?: BootConfigEntry[];
   bootError?: LabErrorShape;
   uploads: UploadJob[];
+  /** The folder a drag over the tree would drop into now, for the drop hint. */
+  dropTarget?: string;
 
   toggle(): void;
   enable(file: string): Promise<void>;
@@ -54,6 +56,7 @@ interface EditStore {
   /** Dropped files into `folder`: each sent with edit.upload, then written there. */
   drop(folder: string, files: File[]): void;
   dismissUpload(id: number): void;
+  setDropTarget(folder: string | undefined): void;
 }
 
 const ON_KEY = 'isolab.edit.file';
@@ -256,6 +259,9 @@ export const useEdit = create<EditStore>((set, get) => {
     },
 
     dismissUpload: (id) => set((s) => ({ uploads: s.uploads.filter((u) => u.id !== id) })),
+    setDropTarget: (dropTarget) => {
+      if (get().dropTarget !== dropTarget) set({ dropTarget });
+    },
   };
 });
 

@@ -86,6 +86,7 @@ export function InspectView() {
   const [sizeMap, setSizeMap] = useState(false);
   const editOn = useEdit((s) => s.on);
   const editPanel = useEdit((s) => s.panel);
+  const dropTarget = useEdit((s) => s.dropTarget);
   const saved = useEditSave((s) => s.result);
   const savedFrom = useEditSave((s) => s.request?.input);
   const dialogOpen = picker || !!extractFor || !!extractJob;
@@ -119,17 +120,23 @@ export function InspectView() {
     const leave = (e: DragEvent) => {
       if (!hasFiles(e)) return;
       depth = Math.max(0, depth - 1);
-      if (depth === 0) setDragging(false);
+      if (depth === 0) {
+        setDragging(false);
+        useEdit.getState().setDropTarget(undefined);
+      }
     };
     const over = (e: DragEvent) => {
       if (!hasFiles(e)) return;
       e.preventDefault();
+      // A tree row keeps its dragover to itself: one that reaches the window is over no row.
+      useEdit.getState().setDropTarget(undefined);
       if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
     };
     // Any drop ends the drag, also one a tree row took in Edit mode (it stops the event there).
     const ended = () => {
       depth = 0;
       setDragging(false);
+      useEdit.getState().setDropTarget(undefined);
     };
     const drop = (e: DragEvent) => {
       if (!hasFiles(e)) return;
@@ -258,8 +265,10 @@ export function InspectView() {
       {editOn && <EntryMenu />}
       {extractJob && image && <ExtractDialog file={image.file} path={extractJob.path} dest={extractJob.dest} onClose={() => setExtractJob(undefined)} />}
       {dragging && (
-        <div className="drop-overlay" aria-hidden="true">
-          <div>{editOn ? 'Drop on a folder in the tree to add it to the ISO' : 'Drop an ISO or initrd to open it'}</div>
+        <div className={`drop-overlay${editOn ? ' drop-overlay-edit' : ''}`} aria-hidden="true">
+          <div data-testid="drop-hint">
+            {!editOn ? 'Drop an ISO or initrd to open it' : dropTarget ? `Drop to add it to ${dropTarget}` : 'Drop on a folder in the tree to add it to the ISO'}
+          </div>
         </div>
       )}
     </div>

@@ -183,7 +183,8 @@ export function TreePane() {
   const { select, toggle, expand, collapse, setSort, setQuery, revealPath, followLink, requestViewerFocus } = useInspect.getState();
   const editing = useEdit((s) => s.on && !!s.state);
   const overlay = useEdit((s) => (s.on ? s.overlay : undefined));
-  const [dropAt, setDropAt] = useState<string>();
+  const dropAt = useEdit((s) => s.dropTarget);
+  const setDropAt = useEdit.getState().setDropTarget;
   // A click on an entry shows its details, also when it was selected already under Changes or Boot settings.
   const pick = useCallback((path: string) => {
     select(path);
@@ -225,20 +226,6 @@ export function TreePane() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [editing, nodes, overlay],
   );
-  // The drop highlight goes when the drag leaves the window or ends anywhere.
-  useEffect(() => {
-    if (!dropAt) return;
-    const clear = () => setDropAt(undefined);
-    window.addEventListener('dragend', clear);
-    window.addEventListener('drop', clear);
-    const leave = (e: DragEvent) => !e.relatedTarget && clear();
-    window.addEventListener('dragleave', leave);
-    return () => {
-      window.removeEventListener('dragend', clear);
-      window.removeEventListener('drop', clear);
-      window.removeEventListener('dragleave', leave);
-    };
-  }, [dropAt]);
   const selIndex = useMemo(() => (selected ? rows.findIndex((r) => r.kind === 'entry' && r.path === selected) : -1), [rows, selected]);
   const count = searching ? find.results.length : rows.length;
   const win = virtualWindow(count, rowH, scrollTop, height);
