@@ -118,3 +118,60 @@ describe('member boundaries', () => {
     }
   });
 });
+
+describe('lz4 frame checksums', () => {
+  it('Xxh32 over pieces equals xxhash32 of the whole', async () => {
+    const { Xxh32, xxhash32 } = await import('../../electron/core/archive/xxhash32');
+    for (const len of [0, 1, 15, 16, 17, 1000, 65_537]) {
+      const b = randomBytes(len);
+      const h = new Xxh32();
+      for (let i = 0; i < len; ) {
+        const n = 1 + Math.floor(Math.random() * 40);
+        h.update(b.subarray(i, i + n));
+        i += n;
+      }
+      expect(h.digest(), `length ${len}`).toBe(xxhash32(b));
+    }
+  });
+
+  // One flipped bit in a block's data: `lz4 -d` refuses it, and so must the decoder, for the
+  // content checksum (lz4's default) and for the block checksum (-BX); never as good bytes.
+  it.each([
+    ['content checksum', ['lz4', '-c', '-q']],
+    ['block checksum', ['lz4', '-BX', '--no-frame-crc', '-c', '-q']],
+  ])('a corrupt frame fails on its %s', async (what, cmd) => {
+    const compressed = run(cmd[0]!, cmd.slice(1), { input: data });
+    // Inside a literal run of the random part (stored as it is): it decodes fine, to wrong bytes.
+    const random = data.indexOf(Buffer.alloc(200_000, 0x41)) - 50_000;
+    const at = compressed.indexOf(data.subarray(random, random + 32));
+    expect(at).toBeGreaterThan(0);
+    const bad = Buffer.from(compressed);
+    bad[at + 16]! ^= 0x01;
+    await expect(decode('lz4', bad, () => 65536)).rejects.toThrow(what === 'block checksum' ? /lz4 block checksum mismatch/ : /lz4 frame content checksum mismatch/);
+    expect(() => run('lz4', ['-d', '-c', '-q'], { input: bad })).toThrow();
+  });
+});
+
+describe('bzip2 block CRC', () => {
+  it('a corrupt block is refused before any of its bytes are passed on', async () => {
+    const compressed = run('bzip2', ['-9', '-c'], { input: data });
+    let refused = 0;
+    for (let k = 0; k < 8; k++) {
+      const bad = Buffer.from(compressed);
+      const at = 100 + Math.floor(((k + 1) / 10) * (bad.length - 200));
+      bad[at]! ^= 0x10;
+      const out: Buffer[] = [];
+      const dec = createDecoder('bzip2', (b) => out.push(Buffer.from(b)));
+      try {
+        await dec.push(bad);
+        if (!dec.done) await dec.finish();
+      } catch (err) {
+        expect(err).toBeInstanceOf(CodecError);
+        refused++;
+      }
+      // One block (-9, under 900 kB): nothing of it reached the sink, whatever failed.
+      if (!dec.done) expect(Buffer.concat(out).length).toBe(0);
+    }
+    expect(refused).toBeGreaterThan(0);
+  });
+});

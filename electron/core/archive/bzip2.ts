@@ -97,6 +97,10 @@ export class Bzip2Decoder implements MemberDecoder {
   private readonly selectors = new Uint8Array(MAX_SELECTORS);
   private readonly lengths = new Uint8Array(MAX_ALPHA);
 
+  /** The current block's output, until its CRC is checked. */
+  private held: Buffer[] = [];
+  private blocks = 0;
+
   constructor(private readonly sink: Sink) {}
 
   get done(): boolean {
@@ -178,10 +182,16 @@ export class Bzip2Decoder implements MemberDecoder {
       throw new CodecError(`bad bzip2 block magic ${magicHi.toString(16)}${magicLo.toString(16)}, expected 314159265359`, this.dropped + (this.bitPos >> 3));
     }
     const blockCrc = this.bits(32);
+    const blockAt = this.dropped + (this.bitPos >> 3) - 10;
     const crc = this.decodeBlock();
+    // The block's bytes go on only once its CRC matched: corrupt data is never passed as good.
+    const held = this.held;
+    this.held = [];
     if (crc !== blockCrc) {
-      throw new CodecError(`bzip2 block CRC mismatch: stored ${blockCrc.toString(16)}, computed ${crc.toString(16)}`, this.dropped + (this.bitPos >> 3));
+      throw new CodecError(`bzip2 block ${this.blocks + 1} (at input offset ${blockAt}) CRC mismatch: stored ${blockCrc.toString(16)}, computed ${crc.toString(16)}: the data is corrupt`, blockAt);
     }
+    this.blocks++;
+    for (const b of held) this.sink(b, true);
     this.combinedCrc = ((this.combinedCrc << 1) | (this.combinedCrc >>> 31)) ^ blockCrc;
     return false;
   }
@@ -364,11 +374,11 @@ export class Bzip2Decoder implements MemberDecoder {
         crc = (crc << 8) ^ table[((crc >>> 24) ^ ch) & 0xff]!;
       }
       if (o >= cap) {
-        this.sink(out.subarray(0, o));
+        this.held.push(Buffer.from(out.subarray(0, o)));
         o = 0;
       }
     }
-    if (o > 0) this.sink(out.subarray(0, o));
+    if (o > 0) this.held.push(Buffer.from(out.subarray(0, o)));
     return ~crc >>> 0;
   }
 }
