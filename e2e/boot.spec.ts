@@ -145,7 +145,8 @@ test('new VM form, "Log in as root", save transcript, force off and delete', asy
     };
   });
   await page.goto(served.url);
-  await page.keyboard.press('Control+3');
+  // A click, not Ctrl+3: a key pressed before the app has mounted its key handler is lost.
+  await page.getByRole('button', { name: 'Boot', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Boot', exact: true })).toBeVisible();
 
   await test.step('a bad spec is refused inline with a hint', async () => {
@@ -250,7 +251,8 @@ test('a VM killed from outside shows as stopped within seconds; the console re-a
   const created = await rpc('vm.create', { iso: fixtureIso, name, memoryMb: 512 });
   expect(created.ok, created.error?.message).toBe(true);
   await page.goto(served.url);
-  await page.keyboard.press('Control+3');
+  // A click, not Ctrl+3: a key pressed before the app has mounted its key handler is lost.
+  await page.getByRole('button', { name: 'Boot', exact: true }).click();
   await vmRow(page, name).getByTestId('vm-start').click();
   await expect(vmRow(page, name)).toHaveAttribute('data-state', 'running', { timeout: BOOT_MS });
   await expect(page.getByTestId('console-vm-name')).toHaveText(name);
