@@ -12,14 +12,15 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fs.open(tmp, 'w', mode);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (err) {
+    // A full disk fails the write: no empty or torn temp file is left beside the old one.
     await fs.rm(tmp, { force: true });
     throw err;
   }

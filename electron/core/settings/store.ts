@@ -7,6 +7,7 @@ import {
   type SettingsState,
   type StoreWarning,
 } from '../../../shared/settings';
+import { LabError } from '../../../shared/errors';
 import { loadJsonFile, saveJsonFile } from './json-file';
 
 const RecentFile = z.array(RecentItem);
@@ -61,15 +62,19 @@ export class SettingsStore {
       if (patch.docker.host === null || patch.docker.host === undefined) delete docker.host;
       else docker.host = patch.docker.host;
     }
-    this.settings = Settings.parse({
+    const next = Settings.parse({
       docker,
       vm: { ...this.settings.vm, ...patch.vm },
       ui: { ...this.settings.ui, ...patch.ui },
       tour: { ...this.settings.tour, ...patch.tour },
     });
+    // Kept only once it is on disk: a failed write (a full disk) leaves what get() returns as it was.
+    await this.serialize(() => saveJsonFile(this.settingsFile, next)).catch((err: NodeJS.ErrnoException) => {
+      throw new LabError('SETTINGS_NOT_SAVED', `Could not save ${this.settingsFile}: ${err.code === 'ENOSPC' ? 'no space left on the disk' : err.message}. Nothing was changed.`, 'Free some space (or fix the folder\'s permissions) and change the setting again.');
+    });
+    this.settings = next;
     // A successful save replaces the file the warning was about.
     this.warnings = this.warnings.filter((w) => !w.message.startsWith('settings.json'));
-    await this.serialize(() => saveJsonFile(this.settingsFile, this.settings));
     return this.state();
   }
 
@@ -81,8 +86,9 @@ export class SettingsStore {
   async addRecent(kind: RecentItem['kind'], itemPath: string): Promise<RecentItem[]> {
     await this.load();
     const item: RecentItem = { kind, path: itemPath, openedAt: new Date().toISOString() };
-    this.recent = [item, ...this.recent.filter((r) => !(r.kind === kind && r.path === itemPath))].slice(0, MAX_RECENT);
-    await this.serialize(() => saveJsonFile(this.recentFile, this.recent));
+    const next = [item, ...this.recent.filter((r) => !(r.kind === kind && r.path === itemPath))].slice(0, MAX_RECENT);
+    await this.serialize(() => saveJsonFile(this.recentFile, next));
+    this.recent = next;
     return this.recent;
   }
 
