@@ -54,16 +54,29 @@ test('compares two images: the summary, then exactly the changed files', async (
     const summary = page.getByTestId('diff-summary');
     await expect(summary).toBeVisible();
     await expect(summary).toContainText('before.iso');
-    await expect(page.getByTestId('summary-changed')).toContainText('2 changed');
+    // One edit inside the initrd: 1 changed file, the initrd its container, not "2 changed".
+    await expect(page.getByTestId('summary-changed')).toContainText('1 changed');
+    await expect(page.getByTestId('summary-containers')).toHaveText('inside 1 archive');
+    await expect(summary.locator('[data-testid="summary-level"][data-level="/"]')).toContainText('1 (1 archive)');
     await expect(page.getByTestId('summary-added')).toContainText('0 added');
     await expect(summary.locator('[data-testid="summary-level"][data-level="/boot/initrd"]')).toContainText('cpio+bzip2');
     await expect(page.getByTestId('change')).toHaveCount(2);
     await expect(change(page, '/boot/initrd')).toHaveAttribute('data-kind', 'changed');
+    await expect(change(page, '/boot/initrd').getByTestId('change-container')).toBeVisible();
+    await expect(change(page, '/boot/initrd').getByTestId('content-diff')).toHaveCount(0);
     const version = change(page, '/boot/initrd/etc/VERSION');
     await expect(version).toHaveAttribute('data-kind', 'changed');
     // Same length, so only the hash tells: sha256 before → after, and no size line.
     await expect(version.locator('[data-field]')).toHaveCount(1);
     await expect(version.locator('[data-field="sha256"]')).toContainText('→');
+    // The text diff: the line before and after, with its line number on both sides.
+    const text = version.getByTestId('text-diff');
+    await expect(text).toHaveAttribute('data-added', '1');
+    await expect(text).toHaveAttribute('data-removed', '1');
+    const del = text.locator('[data-testid="diff-line"][data-kind="-"]');
+    const add = text.locator('[data-testid="diff-line"][data-kind="+"]');
+    await expect(del).toHaveText(/^1\s*−\s*isolab-fixture 1$/);
+    await expect(add).toHaveText(/^1\s*\+\s*isolab-fixture 2$/);
     await expect(page.locator('[data-testid="change-group"][data-level="/boot/initrd"]')).toContainText('Inside /boot/initrd');
   });
 

@@ -40,6 +40,11 @@ export const DiffChange = z.object({
   fields: z.array(FieldChange),
   a: DiffEntry.optional(),
   b: DiffEntry.optional(),
+  /**
+   * A changed archive whose contents are compared at a level of their own, with changes there:
+   * a container of changes, not one more changed file (the summary does not count it).
+   */
+  container: z.boolean().optional(),
 });
 export type DiffChange = z.infer<typeof DiffChange>;
 
@@ -63,6 +68,8 @@ export const DiffCounts = z.object({
 
 export const DiffLevel = DiffCounts.extend({
   path: z.string(),
+  /** Of `changed`, the archives whose contents differ, listed as a level below (containers, not files the summary counts). */
+  containers: z.number(),
   a: LevelSide,
   b: LevelSide,
   unchanged: z.number(),
@@ -85,8 +92,11 @@ export const DiffResult = z.object({
   a: DiffImageSide,
   b: DiffImageSide,
   options: z.object({ mtime: z.boolean() }),
-  /** Over every level. */
-  summary: DiffCounts.extend({ identical: z.boolean(), filesHashed: z.number(), bytesHashed: z.number() }),
+  /**
+   * Over every level, counting files: `changed` leaves out the archives that only hold the
+   * changes (one edit inside the initrd is 1 changed, in 1 container); `containers` counts those.
+   */
+  summary: DiffCounts.extend({ containers: z.number(), identical: z.boolean(), filesHashed: z.number(), bytesHashed: z.number() }),
   /** The image first, then each archive compared inside it. */
   levels: z.array(DiffLevel),
   /** By level, then by path. */

@@ -79,10 +79,14 @@ describe('diffImages on generated images', () => {
     expect(version.a).toMatchObject({ path: '/boot/initrd/etc/VERSION', size: 17 });
     expect(version.b!.sha256).not.toBe(version.a!.sha256);
     expect(r.changes[0]!.b!.archive).toBe('cpio+bzip2');
-    expect(r.levels.map((l) => [l.path, l.changed])).toEqual([
-      ['/', 1],
-      ['/boot/initrd', 1],
+    expect(r.levels.map((l) => [l.path, l.changed, l.containers])).toEqual([
+      ['/', 1, 1],
+      ['/boot/initrd', 1, 0],
     ]);
+    // One edit inside the initrd is one changed file, in one container: not "2 changed".
+    expect(r.summary).toMatchObject({ changed: 1, containers: 1, added: 0, removed: 0, identical: false });
+    expect(r.changes[0]!.container).toBe(true);
+    expect(version.container).toBeUndefined();
   });
 
   it('lists what the overlay change did, in the ISO and inside the initrd', async () => {
@@ -96,10 +100,11 @@ describe('diffImages on generated images', () => {
       { path: '/boot/initrd/etc/motd', kind: 'added', fields: {} },
       { path: '/boot/initrd/etc/profile', kind: 'changed', fields: { mode: ['0644', '0600'] } },
     ]);
-    expect(r.summary).toMatchObject({ added: 1, removed: 1, changed: 5, identical: false });
+    // Files: isolinux.cfg and three inside the initrd; the initrd itself is their container.
+    expect(r.summary).toMatchObject({ added: 1, removed: 1, changed: 4, containers: 1, identical: false });
     const [iso, initrd] = r.levels;
-    expect(iso).toMatchObject({ path: '/', added: 0, removed: 0, changed: 2, a: { format: 'iso9660' } });
-    expect(initrd).toMatchObject({ path: '/boot/initrd', added: 1, removed: 1, changed: 3, bytesAdded: 23, bytesRemoved: 7, bytesChanged: 18, a: { root: '/boot/initrd', format: 'cpio+bzip2' } });
+    expect(iso).toMatchObject({ path: '/', added: 0, removed: 0, changed: 2, containers: 1, a: { format: 'iso9660' } });
+    expect(initrd).toMatchObject({ path: '/boot/initrd', added: 1, removed: 1, changed: 3, containers: 0, bytesAdded: 23, bytesRemoved: 7, bytesChanged: 18, a: { root: '/boot/initrd', format: 'cpio+bzip2' } });
     expect(initrd!.b.bytes - initrd!.a.bytes).toBe(23 - 7 + 1);
     const motd = r.changes.find((c) => c.kind === 'added')!;
     expect(motd.a).toBeUndefined();
@@ -150,12 +155,12 @@ describe('isolab diff', () => {
     const r = isolab(['diff', base.iso, many.iso]);
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toMatch(/^base\.iso → many\.iso: 1 added, 1 removed, 5 changed/);
-    expect(lines[1]).toMatch(/^ {2}ISO +0 added, 0 removed, 2 changed/);
+    expect(lines[0]).toMatch(/^base\.iso → many\.iso: 1 added, 1 removed, 4 changed, inside 1 archive {2}\(/);
+    expect(lines[1]).toMatch(/^ {2}ISO +0 added, 0 removed, 2 changed \(1 of them an archive with changes inside\) /);
     expect(lines[2]).toMatch(/^ {2}\/boot\/initrd +1 added, 1 removed, 3 changed .*\(\+17 B\)$/);
     const changes = lines.filter((l) => /^[+~-] /.test(l));
     expect(changes).toEqual([
-      expect.stringMatching(/^~ \/boot\/initrd {2}\(size \d+ → \d+, sha256 [0-9a-f]{12} → [0-9a-f]{12}\)$/),
+      expect.stringMatching(/^~ \/boot\/initrd {2}\(size \d+ → \d+, sha256 [0-9a-f]{12} → [0-9a-f]{12}\) {2}\[an archive: the changes inside are listed under it\]$/),
       expect.stringMatching(/^~ \/isolinux\/isolinux\.cfg {2}\(size 144 → 171, sha256 /),
       '~ /boot/initrd/bin/sh  (target busybox → /bin/busybox)',
       expect.stringMatching(/^~ \/boot\/initrd\/etc\/VERSION {2}\(size 17 → 18, sha256 /),

@@ -7,6 +7,10 @@ import { withImage } from './image-cli';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const counts = (c: { added: number; removed: number; changed: number }) => `${c.added} added, ${c.removed} removed, ${c.changed} changed`;
+/** A level's own counts; the archives among its changed entries that hold changes are said to be. */
+const levelCounts = (l: DiffLevel) => `${counts(l)}${l.containers ? ` (${l.containers === 1 ? '1 of them an archive' : `${l.containers} of them archives`} with changes inside)` : ''}`;
+/** Over the levels, counting files: an archive holding changes is their container, not one more changed file. */
+const summaryCounts = (s: DiffResult['summary']) => `${counts(s)}${s.containers ? `, inside ${plural(s.containers, 'archive', 'archives')}` : ''}`;
 const signed = (n: number) => (n === 0 ? '±0 B' : `${n > 0 ? '+' : '−'}${formatBytes(Math.abs(n))}`);
 
 function fieldValue(f: FieldChange, v: FieldChange['before']): string {
@@ -40,7 +44,7 @@ export function changeLine(c: DiffChange): string {
     case 'removed':
       return paint.red(`- ${c.path}`) + paint.dim(`  (${entryNote(c.a!)})`);
     default:
-      return paint.yellow(`~ ${c.path}`) + `  (${fieldSummary(c.fields)})`;
+      return paint.yellow(`~ ${c.path}`) + `  (${fieldSummary(c.fields)})` + (c.container ? paint.dim('  [an archive: the changes inside are listed under it]') : '');
   }
 }
 
@@ -54,10 +58,10 @@ export function formatDiff(r: DiffResult): string {
   const s = r.summary;
   let out = '';
   if (s.identical) out += `${r.a.name} and ${r.b.name} have the same contents\n`;
-  else out += paint.bold(`${r.a.name} → ${r.b.name}: ${counts(s)}`) + `  (${formatBytes(r.a.size)} → ${formatBytes(r.b.size)})\n`;
+  else out += paint.bold(`${r.a.name} → ${r.b.name}: ${summaryCounts(s)}`) + `  (${formatBytes(r.a.size)} → ${formatBytes(r.b.size)})\n`;
   const width = Math.max(...r.levels.map((l) => levelLabel(l, r).length));
   for (const l of r.levels) {
-    out += `  ${levelLabel(l, r).padEnd(width)}  ${counts(l)}  ${formatBytes(l.a.bytes)} → ${formatBytes(l.b.bytes)} (${signed(l.b.bytes - l.a.bytes)})\n`;
+    out += `  ${levelLabel(l, r).padEnd(width)}  ${levelCounts(l)}  ${formatBytes(l.a.bytes)} → ${formatBytes(l.b.bytes)} (${signed(l.b.bytes - l.a.bytes)})\n`;
   }
   if (s.mtimeOnly && !r.options.mtime) out += paint.dim(`  ${plural(s.mtimeOnly, 'entry differs', 'entries differ')} only in mtime: not counted (--mtime lists them)\n`);
   for (const w of r.warnings) out += `  note: ${w}\n`;

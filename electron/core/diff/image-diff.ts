@@ -126,6 +126,8 @@ export async function diffImages(a: ImageSession, b: ImageSession, opts: DiffOpt
   const levels: DiffLevel[] = [];
   const changes: DiffChange[] = [];
   let truncated = false;
+  /** An archive's level → the level it was found at. */
+  const parentOf = new Map<string, string>();
   const queue: Plan[] = [await firstPlan(a, b, warnings)];
 
   while (queue.length) {
@@ -181,6 +183,7 @@ export async function diffImages(a: ImageSession, b: ImageSession, opts: DiffOpt
       added: d.added.length,
       removed: d.removed.length,
       changed: 0,
+      containers: 0,
       mtimeOnly: 0,
       unchanged: 0,
       bytesAdded: 0,
@@ -219,7 +222,10 @@ export async function diffImages(a: ImageSession, b: ImageSession, opts: DiffOpt
         formats = { a: await archiveOf(sa, c.key), b: await archiveOf(sb, c.key) };
         if (formats.a !== formats.b) fields.push({ field: 'archive', before: formats.a ?? null, after: formats.b ?? null });
         if (formats.a && formats.b) {
-          if (plan.depth + 1 < MAX_DEPTH) children.push({ path: under(plan.path, c.key), a: pathIn(sa, c.key), b: pathIn(sb, c.key), depth: plan.depth + 1 });
+          if (plan.depth + 1 < MAX_DEPTH) {
+            children.push({ path: under(plan.path, c.key), a: pathIn(sa, c.key), b: pathIn(sb, c.key), depth: plan.depth + 1 });
+            parentOf.set(under(plan.path, c.key), plan.path);
+          }
           else warnings.push(`${under(plan.path, c.key)}: an archive nested ${plan.depth + 1} deep; its contents were not compared.`);
         }
       }
@@ -251,12 +257,24 @@ export async function diffImages(a: ImageSession, b: ImageSession, opts: DiffOpt
     queue.push(...children);
   }
 
-  const total = (k: 'added' | 'removed' | 'changed' | 'mtimeOnly') => levels.reduce((n, l) => n + l[k], 0);
+  // An archive compared as a level of its own holds its changes: it counts as their container,
+  // not as one more changed file. Deepest first, so an archive in an archive counts the same way.
+  const byPath = new Map(levels.map((l) => [l.path, l]));
+  for (const l of [...levels].reverse()) {
+    const parentPath = parentOf.get(l.path);
+    const parent = parentPath !== undefined ? byPath.get(parentPath) : undefined;
+    if (!parent || l.added + l.removed + l.changed === 0) continue;
+    parent.containers++;
+    const c = changes.find((x) => x.path === l.path && x.level === parent.path && x.kind === 'changed');
+    if (c) c.container = true;
+  }
+  const total = (k: 'added' | 'removed' | 'changed' | 'containers' | 'mtimeOnly') => levels.reduce((n, l) => n + l[k], 0);
   const side = (s: ImageSession) => ({ file: s.file, name: s.name, size: s.size, kind: s.kind, format: s.kind === 'iso' ? 'iso9660' : s.format });
   const summary = {
     added: total('added'),
     removed: total('removed'),
-    changed: total('changed'),
+    changed: total('changed') - total('containers'),
+    containers: total('containers'),
     mtimeOnly: total('mtimeOnly'),
     identical: false,
     filesHashed: report.state.filesHashed,

@@ -4,7 +4,11 @@ import { useCompare } from '../../store/compare-store';
 import { useInspect } from '../../store/inspect-store';
 import { useLab } from '../../store/lab-store';
 import { grouped, human, Icon, TYPE_WORDS, type IconKind } from '../inspect/common';
+import { ContentDiffView, hasContentDiff } from './ContentDiffView';
 import { levelLabel } from './DiffSummary';
+
+/** Up to this many changed files show their contents at once; more are opened one by one. */
+const OPEN_CONTENTS = 10;
 
 /** Rows a level shows before "Show more": a rebuilt rootfs can differ in thousands of files. */
 const PAGE = 300;
@@ -84,7 +88,7 @@ async function openInInspect(file: string, path: string) {
   await useInspect.getState().revealPath(path);
 }
 
-function ChangeRow({ c, r }: { c: DiffChange; r: DiffResult }) {
+function ChangeRow({ c, r, openContents }: { c: DiffChange; r: DiffResult; openContents: boolean }) {
   // A removed entry only exists in A; everything else is shown where it is now.
   const [file, side] = c.kind === 'removed' ? [r.a.file, c.a!] : [r.b.file, c.b!];
   const inside = c.level !== '/' && c.path.startsWith(c.level) ? c.path.slice(c.level.length) : undefined;
@@ -106,16 +110,22 @@ function ChangeRow({ c, r }: { c: DiffChange; r: DiffResult }) {
           )}
         </code>
         <span className={`ins-tag cmp-tag-${c.kind}`}>{c.kind}</span>
+        {c.container && (
+          <span className="muted small" data-testid="change-container" title="Its contents are compared below: the changes inside are counted, not this archive">
+            archive: changes inside, below
+          </span>
+        )}
         <button type="button" className="link-btn small cmp-open" onClick={() => void openInInspect(file, side.path)} title={`Open ${side.path} of ${file} in Inspect`}>
           Open in Inspect
         </button>
       </div>
       {c.kind === 'changed' ? <Fields fields={c.fields} /> : <div className="muted small cmp-entry">{entryLine(side)}</div>}
+      {hasContentDiff(c) && <ContentDiffView c={c} r={r} open={openContents} />}
     </li>
   );
 }
 
-function LevelGroup({ level, changes, r }: { level: string; changes: DiffChange[]; r: DiffResult }) {
+function LevelGroup({ level, changes, r, openContents }: { level: string; changes: DiffChange[]; r: DiffResult; openContents: boolean }) {
   const [shown, setShown] = useState(PAGE);
   return (
     <section className="cmp-group" data-testid="change-group" data-level={level} aria-label={levelLabel(level, r)}>
@@ -124,7 +134,7 @@ function LevelGroup({ level, changes, r }: { level: string; changes: DiffChange[
       </h3>
       <ul className="cmp-changes">
         {changes.slice(0, shown).map((c) => (
-          <ChangeRow key={`${c.kind}${c.path}`} c={c} r={r} />
+          <ChangeRow key={`${c.kind}${c.path}`} c={c} r={r} openContents={openContents} />
         ))}
       </ul>
       {changes.length > shown && (
@@ -145,6 +155,7 @@ export function ChangeList({ result: r }: { result: DiffResult }) {
   const q = query.trim().toLowerCase();
   const visible = r.changes.filter((c) => kinds[c.kind] && (!q || c.path.toLowerCase().includes(q)));
   const count = (k: DiffKind) => r.changes.filter((c) => c.kind === k).length;
+  const openContents = r.changes.filter(hasContentDiff).length <= OPEN_CONTENTS;
   return (
     <section className="card cmp-list" aria-labelledby="cmp-list-title">
       <div className="cmp-list-head">
@@ -160,7 +171,7 @@ export function ChangeList({ result: r }: { result: DiffResult }) {
       </div>
       {r.levels.map((l) => {
         const here = visible.filter((c) => c.level === l.path);
-        return here.length ? <LevelGroup key={l.path} level={l.path} changes={here} r={r} /> : null;
+        return here.length ? <LevelGroup key={l.path} level={l.path} changes={here} r={r} openContents={openContents} /> : null;
       })}
       {!visible.length && <p className="muted">No change matches the filter.</p>}
     </section>

@@ -30,7 +30,10 @@ function LevelRow({ l, r }: { l: DiffLevel; r: DiffResult }) {
       <th scope="row">{levelLabel(l.path, r)}</th>
       <td className="cmp-added-text">{grouped(l.added)}</td>
       <td className="cmp-removed-text">{grouped(l.removed)}</td>
-      <td className="cmp-changed-text">{grouped(l.changed)}</td>
+      <td className="cmp-changed-text" title={l.containers ? `${grouped(l.containers)} of them ${l.containers === 1 ? 'an archive' : 'archives'} with changes inside, listed as ${l.containers === 1 ? 'a level' : 'levels'} below` : undefined}>
+        {grouped(l.changed)}
+        {l.containers > 0 && <span className="muted small"> ({grouped(l.containers)} {l.containers === 1 ? 'archive' : 'archives'})</span>}
+      </td>
       <td className="muted">{grouped(l.unchanged)}</td>
       <td title={`${grouped(l.a.bytes)} → ${grouped(l.b.bytes)} bytes of files`}>
         {human(l.a.bytes)} → {human(l.b.bytes)} <span className="muted small">({delta(l.b.bytes - l.a.bytes)})</span>
@@ -71,6 +74,12 @@ export function DiffSummary({ result: r }: { result: DiffResult }) {
             </div>
             <div className="cmp-stat cmp-stat-changed" data-testid="summary-changed">
               <strong>{grouped(s.changed)}</strong> changed
+              {s.containers > 0 && (
+                <span className="muted small" data-testid="summary-containers" title="An archive whose contents changed holds those changes: it is not counted as one more changed file">
+                  {' '}
+                  inside {grouped(s.containers)} {s.containers === 1 ? 'archive' : 'archives'}
+                </span>
+              )}
             </div>
           </div>
           <KindBar added={s.added} removed={s.removed} changed={s.changed} />
