@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ScreenEvent } from '../../shared/screen';
 import { qemuArgs, type QemuLaunch } from '../../electron/core/vm/qemu-args';
 import { VmStore } from '../../electron/core/vm/vm-store';
-import { dataEvent, decodeInput, ScreenConnections, screenEndpoint } from '../../electron/core/vm/vnc-bridge';
+import { dataEvent, decodeInput, isIncrementalUpdateRequest, ScreenConnections, screenEndpoint, UpdateEcho } from '../../electron/core/vm/vnc-bridge';
 
 const launch: QemuLaunch = {
   name: 'fixture',
@@ -88,6 +88,30 @@ describe('screen framing in the core', () => {
   });
 });
 
+/** FramebufferUpdateRequest: type 3, incremental, x, y, w, h. */
+const fbur = (incremental: number) => Buffer.from([3, incremental, 0, 0, 0, 0, 4, 0, 3, 0]);
+
+describe('the echo of update requests (QEMU keeps its refresh fast for a client that is always waiting)', () => {
+  it('knows an incremental update request sent alone, and nothing else', () => {
+    expect(isIncrementalUpdateRequest(fbur(1))).toBe(true);
+    expect(isIncrementalUpdateRequest(fbur(0))).toBe(false);
+    expect(isIncrementalUpdateRequest(Buffer.concat([Buffer.from([5, 0, 0, 1, 0, 1]), fbur(1)]))).toBe(false);
+    expect(isIncrementalUpdateRequest(Buffer.from('RFB 003.8\n'))).toBe(false);
+  });
+  it('repeats the client\'s last request once, when the server\'s next data comes', () => {
+    const echo = new UpdateEcho();
+    expect(echo.fromServer()).toBeUndefined();
+    echo.fromClient(Buffer.from([4, 1, 0, 0, 0, 0, 0, 0x41]));
+    expect(echo.fromServer()).toBeUndefined();
+    echo.fromClient(fbur(1));
+    expect([...echo.fromServer()!]).toEqual([...fbur(1)]);
+    expect(echo.fromServer()).toBeUndefined();
+    // A full (non-incremental) request is the client's business alone.
+    echo.fromClient(fbur(0));
+    expect(echo.fromServer()).toBeUndefined();
+  });
+});
+
 describe('ScreenConnections against a unix socket server', () => {
   let dir = '';
   let server: net.Server | undefined;
@@ -129,10 +153,37 @@ describe('ScreenConnections against a unix socket server', () => {
     const bytes = Buffer.concat(events.filter((e) => e.t === 'data').map((e) => Buffer.from((e as { b64: string }).b64, 'base64')));
     expect(bytes.toString('latin1')).toBe('RFB 003.008\n\x01\x02\x03');
     expect([...Buffer.concat(received)]).toEqual([9, 8, 7, 6]);
+    // No update request among them: nothing was echoed.
     expect(screens.count).toBe(0);
     expect(peer).toBeDefined();
     // A closed screen takes no input.
     expect(() => screens.write((events[0] as { screenId: string }).screenId, 'AA==')).toThrow(/closed/);
+  });
+
+  it('an incremental update request reaches the server, and once more when its next data comes', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'isolab-vnc-'));
+    const sock = path.join(dir, 'vnc.sock');
+    const received: Buffer[] = [];
+    let peer: net.Socket | undefined;
+    server = net.createServer((s) => {
+      peer = s;
+      s.on('data', (d) => received.push(d));
+    });
+    await new Promise<void>((r) => server!.listen(sock, r));
+    const screens = new ScreenConnections();
+    const ctrl = new AbortController();
+    let id = '';
+    const done = screens.stream(sock, (e) => e.t === 'open' && (id = e.screenId), ctrl.signal);
+    await expect.poll(() => id && peer).toBeTruthy();
+    screens.write(id, fbur(1).toString('base64'));
+    await expect.poll(() => Buffer.concat(received).length).toBe(10);
+    peer!.write(Buffer.from([0, 0, 0, 1]));
+    await expect.poll(() => Buffer.concat(received).length).toBe(20);
+    peer!.write(Buffer.from([0, 0, 0, 1]));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(Buffer.concat(received).equals(Buffer.concat([fbur(1), fbur(1)]))).toBe(true);
+    ctrl.abort();
+    await done;
   });
 
   it('the subscriber leaving closes the connection', async () => {

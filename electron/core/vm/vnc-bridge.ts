@@ -12,7 +12,41 @@ import type { VmRecord } from './types';
  * windows on one VM both work), its bytes emitted as base64 and `vm.screenInput` written
  * back. RFB is pull-based (the client asks for each update), so what is in flight stays
  * about one screen update: no extra flow control is needed.
+ *
+ * One thing is added: QEMU's VNC server lengthens its refresh interval (30 ms, then +50 ms
+ * per tick up to 3 s) whenever a tick finds no client waiting for an update, so a client whose
+ * next request comes 60 ms or more after the last update (the browser, through the contract)
+ * gets a few updates a second where a client on the socket gets 30. So when the server's next
+ * update begins, the client's last incremental request is repeated once (see `UpdateEcho`):
+ * QEMU then has a request waiting at its next tick, and never more than one update runs ahead
+ * of what the client asked for.
  */
+
+/** An incremental FramebufferUpdateRequest, sent alone (noVNC sends it as its own message). */
+export function isIncrementalUpdateRequest(bytes: Buffer): boolean {
+  return bytes.length === 10 && bytes[0] === 3 && bytes[1] === 1;
+}
+
+/** The echo of the client's update request: armed by the client's request, fired once by the server's data. */
+export class UpdateEcho {
+  private last: Buffer | undefined;
+  private armed = false;
+
+  /** What the client sent. */
+  fromClient(bytes: Buffer): void {
+    if (isIncrementalUpdateRequest(bytes)) {
+      this.last = bytes;
+      this.armed = true;
+    }
+  }
+
+  /** Data from the server arrived: the request to repeat now, if any. */
+  fromServer(): Buffer | undefined {
+    if (!this.armed) return undefined;
+    this.armed = false;
+    return this.last;
+  }
+}
 
 const CONNECT_MS = 5000;
 const RETRY_MS = 50;
@@ -59,7 +93,7 @@ export function decodeInput(b64: string): Buffer {
 }
 
 export class ScreenConnections {
-  private readonly open = new Map<string, net.Socket>();
+  private readonly open = new Map<string, { sock: net.Socket; echo: UpdateEcho }>();
 
   get count(): number {
     return this.open.size;
@@ -70,7 +104,8 @@ export class ScreenConnections {
     const sock = await connect(endpoint, signal);
     if (!sock) return;
     const screenId = randomBytes(6).toString('hex');
-    this.open.set(screenId, sock);
+    const echo = new UpdateEcho();
+    this.open.set(screenId, { sock, echo });
     try {
       emit({ t: 'open', screenId });
       await new Promise<void>((resolve) => {
@@ -80,6 +115,8 @@ export class ScreenConnections {
           resolve();
         };
         sock.on('data', (d: Buffer) => {
+          const again = echo.fromServer();
+          if (again && !sock.destroyed) sock.write(again);
           const e = dataEvent(d);
           if (e) emit(e);
         });
@@ -95,16 +132,19 @@ export class ScreenConnections {
 
   /** Synchronous, so requests handled in arrival order reach the server in that order. */
   write(screenId: string, b64: string): void {
-    const sock = this.open.get(screenId);
-    if (!sock || sock.destroyed) {
+    const conn = this.open.get(screenId);
+    const sock = conn?.sock;
+    if (!conn || !sock || sock.destroyed) {
       throw new LabError('VM_SCREEN_CLOSED', 'That screen connection is closed', 'the VM stopped or the screen view reconnected');
     }
     const bytes = decodeInput(b64);
-    if (bytes.length) sock.write(bytes);
+    if (!bytes.length) return;
+    conn.echo.fromClient(bytes);
+    sock.write(bytes);
   }
 
   closeAll(): void {
-    for (const s of this.open.values()) s.destroy();
+    for (const c of this.open.values()) c.sock.destroy();
     this.open.clear();
   }
 }
