@@ -19,7 +19,7 @@ import { remasterEvents, remasterRequests } from './remaster';
 import { sampleRequests } from './sample';
 import { screenEvents, screenRequests } from './screen';
 import { HostPath, InImage, None } from './schemas';
-import { RecentItem, SettingsPatch, SettingsState } from './settings';
+import { RecentItem, SettingsPatch, SettingsState, storageRequests } from './settings';
 import { shellEvents, shellRequests } from './shell';
 import { sizeMapRequests } from './size-map';
 import { MinikubeCommand, VmCreateArgs, VmEvent, VmInputArgs, VmLoginArgs, VmLoginResult, VmNameArgs, VmStartArgs, VmStopArgs, VmView, vmExplainEvents, vmExplainRequests } from './vm';
@@ -108,6 +108,7 @@ export const requests = {
   /** `minikube start --iso-url=file://…` for this ISO, and whether minikube is on PATH. */
   'vm.minikubeCommand': { args: z.object({ iso: HostPath }).strict(), result: MinikubeCommand },
   ...buildRequests,
+  ...storageRequests,
   ...shellRequests,
   ...diffRequests,
   ...sizeMapRequests,

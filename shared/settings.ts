@@ -90,3 +90,29 @@ export const SettingsState = z.object({
   warnings: z.array(StoreWarning),
 });
 export type SettingsState = z.infer<typeof SettingsState>;
+
+/** What ISO Lab keeps on this machine, each listed with its size in Settings → Storage and cleared on its own. */
+export const StorageKind = z.enum(['indexCache', 'rootfsImages', 'vmDisks', 'buildLogs', 'remasterEdits']);
+export type StorageKind = z.infer<typeof StorageKind>;
+
+export const StorageItem = z.object({
+  kind: StorageKind,
+  label: z.string(),
+  /** A folder, or the Docker engine's endpoint and the label filter. */
+  location: z.string(),
+  /** Bytes taken on disk (allocated blocks; an image's size for Docker). */
+  bytes: z.number(),
+  /** Files, images, VMs, builds or edits. */
+  count: z.number(),
+  /** Why Clear is refused now (a running VM or build uses it), if it is. */
+  inUse: z.string().optional(),
+  /** The size could not be found (e.g. Docker not answering). */
+  error: z.string().optional(),
+});
+export type StorageItem = z.infer<typeof StorageItem>;
+
+export const storageRequests = {
+  'storage.usage': { args: z.object({}).strict().default({}), result: z.object({ items: z.array(StorageItem) }) },
+  /** Refuses (LabError STORAGE_IN_USE, with the reason) when a running VM or build uses it. */
+  'storage.clear': { args: z.object({ kind: StorageKind }).strict(), result: z.object({ freed: z.number(), item: StorageItem }) },
+} as const;

@@ -7,7 +7,7 @@ import { labDoctor, labInfo, labStatus } from './lab';
 import { remasterEventHandlers, remasterRequestHandlers } from './remaster';
 import { sampleRequestHandlers } from './sample';
 import { screenEventHandlers, screenRequestHandlers } from './screen';
-import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate } from './settings';
+import { recentAdd, recentClear, recentList, settingsGet, settingsUpdate, storageRequestHandlers } from './settings';
 import { shellEventHandlers, shellRequestHandlers } from './shell';
 import { sizeMapRequestHandlers } from './size-map';
 import { vmConsole, vmCreate, vmDelete, vmExplainEventHandlers, vmExplainRequestHandlers, vmInput, vmKill, vmList, vmLogin, vmMinikubeCommand, vmStart, vmStop, vmTranscript, vmWatch, vmMinikubeRun } from './vm';
@@ -48,6 +48,7 @@ export const requestHandlers: RequestHandlers = {
   'vm.login': vmLogin,
   'vm.minikubeCommand': vmMinikubeCommand,
   ...buildRequestHandlers,
+  ...storageRequestHandlers,
   ...shellRequestHandlers,
   ...diffRequestHandlers,
   ...sizeMapRequestHandlers,
