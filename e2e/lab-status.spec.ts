@@ -56,15 +56,15 @@ test('Lab status refreshes live when the machine changes', async ({ page }) => {
   try {
     await page.goto(served.url);
     await page.getByRole('button', { name: 'Settings' }).click();
+    // Settings apply as they are typed: no Save button.
     await page.getByLabel('Endpoint').fill('unix:///tmp/isolab-missing.sock');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await expect(page.getByRole('status')).toHaveText('Saved');
+    await expect(page.getByTestId('settings-status')).toHaveText('Saved');
     await page.getByRole('button', { name: 'Lab status' }).click();
     await expect(page.getByTestId('docker-endpoint')).toHaveText('unix:///tmp/isolab-missing.sock');
     await expect(page.locator('[data-check="docker"]')).toHaveClass(/check-error/);
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByLabel('Endpoint').fill('');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByTestId('settings-status')).toHaveText('Saved');
     await page.getByRole('button', { name: 'Lab status' }).click();
     await expect(page.locator('[data-check="docker"]')).toHaveClass(/check-ok/);
   } finally {
@@ -79,8 +79,7 @@ test('settings persist across restarts, and a corrupt file shows a warning inste
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByLabel('CPUs').fill('3');
     await page.getByLabel('Memory').fill('3072');
-    await page.getByRole('button', { name: 'Save' }).click();
-    await expect(page.getByRole('status')).toHaveText('Saved');
+    await expect(page.getByTestId('settings-status')).toHaveText('Saved');
     await page.screenshot({ path: path.join(shots, 'settings.png'), fullPage: true });
   } finally {
     await served.stop();
