@@ -105,31 +105,44 @@ async function* dataChunks(d: DataRef, size: number, signal?: AbortSignal): Asyn
   }
 }
 
-/** One cpio archive (with its trailer) of these items, as a stream. */
+/** Bytes gathered before they go to the compressor: one write per entry would cost more than the entry. */
+const BATCH = 1 << 20;
+
+/** One cpio archive (with its trailer) of these items, as a stream of about BATCH-sized buffers. */
 function cpioStream(items: Item[], progress: (n: number) => void, signal?: AbortSignal): Readable {
   async function* gen(): AsyncGenerator<Buffer> {
     let written = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const put = (b: Buffer) => {
+      pending.push(b);
+      pendingBytes += b.length;
+      written += b.length;
+    };
+    const flush = () => {
+      const out = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      return out;
+    };
     for (const it of items) {
-      const head = newcHeader(it.header);
-      written += head.length;
-      yield head;
+      put(newcHeader(it.header));
       if (it.header.type === 'symlink') {
         const t = Buffer.from(it.eff.target ?? '', 'utf8');
-        const pad = dataPadding(t.length);
-        written += t.length + pad.length;
-        yield Buffer.concat([t, pad]);
+        put(t);
+        put(dataPadding(t.length));
       } else if (it.data && it.header.size > 0) {
         for await (const b of dataChunks(it.data, it.header.size, signal)) {
-          written += b.length;
+          put(b);
           progress(b.length);
-          yield b;
+          if (pendingBytes >= BATCH) yield flush();
         }
-        const pad = dataPadding(it.header.size);
-        written += pad.length;
-        if (pad.length) yield pad;
+        put(dataPadding(it.header.size));
       }
+      if (pendingBytes >= BATCH) yield flush();
     }
-    yield newcTrailer(written);
+    put(newcTrailer(written));
+    yield flush();
   }
   return Readable.from(gen(), { objectMode: false, highWaterMark: 4 << 20 });
 }
