@@ -51,6 +51,8 @@ const scrollIntoView = (page: Page, testId: string) => page.getByTestId(testId).
 /** Opens the Build screen, chooses the checkout with the folder picker and sets the knobs the tests use. */
 async function setUp(page: Page, checkout: string, opts: { env?: string; command?: string } = {}) {
   await page.goto(served.url);
+  // The shortcut works once the app is drawn; pressed earlier, it is lost.
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Build', exact: true })).toBeVisible();
   await page.keyboard.press('Control+b');
   await expect(page.getByRole('heading', { name: 'Build', exact: true })).toBeVisible();
 
@@ -264,6 +266,7 @@ test('cancel mid-build: the container is gone and the log is kept; a reload re-a
 
   await test.step('the build belongs to the core: a reload follows it again', async () => {
     await page.reload();
+    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Build', exact: true })).toBeVisible();
     await page.keyboard.press('Control+b');
     await expect(page.locator('.build-id')).toHaveText(id);
     await expect(page.getByTestId('build-phase')).toHaveAttribute('data-phase', 'build');
