@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { onConnectionChange } from './api/lab-api';
-import { useLab, type View } from './store/lab-store';
+import { NAV } from './navigation';
+import { useLab } from './store/lab-store';
 import { BootView } from './views/boot/BootView';
 import { BuildView } from './views/build/BuildView';
 import { CompareView } from './views/compare/CompareView';
@@ -10,18 +11,8 @@ import { SettingsView } from './views/SettingsView';
 import { TourNavButton } from './views/tour/TourEntry';
 import { TourPanel } from './views/tour/TourPanel';
 
-const NAV: { view: View; label: string; key: string }[] = [
-  { view: 'status', label: 'Lab status', key: '1' },
-  // The first step of the three the status screen shows: build, inspect, boot.
-  { view: 'build', label: 'Build', key: 'b' },
-  { view: 'inspect', label: 'Inspect', key: '2' },
-  { view: 'boot', label: 'Boot', key: '3' },
-  { view: 'compare', label: 'Compare', key: '4' },
-  { view: 'settings', label: 'Settings', key: ',' },
-];
-
 export function App() {
-  const { view, setView, info, settings, loadInfo, loadSettings, refresh } = useLab();
+  const { view, setView, info, settings, loadInfo, loadSettings } = useLab();
   const [connected, setConnected] = useState(true);
 
   useEffect(() => {
@@ -32,24 +23,6 @@ export function App() {
       if (up) void loadSettings();
     });
   }, [loadInfo, loadSettings]);
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'F5') {
-        e.preventDefault();
-        void refresh();
-        return;
-      }
-      if (!(e.ctrlKey || e.metaKey)) return;
-      const item = NAV.find((n) => n.key === e.key.toLowerCase());
-      if (item) {
-        e.preventDefault();
-        setView(item.view);
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [setView, refresh]);
 
   const ui = settings?.settings.ui;
   useEffect(() => {

@@ -1,8 +1,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { installShortcuts } from './navigation';
 import './styles.css';
 import './styles/presenter.css';
+
+installShortcuts();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
