@@ -60,9 +60,16 @@ async function buildSample(page: Page, opts: { screenshot?: string } = {}) {
   const preflight = page.getByTestId('preflight');
   await expect(preflight).toHaveAttribute('aria-busy', 'false');
   await expect(preflight).toHaveAttribute('data-ok', 'true');
+  // A second build must be waited for as itself: the card of the build before also says done.
+  const newest = async () => ((await rpc(served, 'build.history')).result as { id: string; phase: string }[] | undefined)?.[0];
+  const before = (await newest())?.id;
   await page.getByTestId('start-build').click();
   await expect(page.getByTestId('build-progress')).toBeVisible();
-  await expect(page.getByTestId('build-result')).toHaveAttribute('data-phase', 'done', { timeout: 10 * 60_000 });
+  await expect.poll(async () => {
+    const b = await newest();
+    return b && b.id !== before ? b.phase : 'not started';
+  }, { timeout: 10 * 60_000 }).toBe('done');
+  await expect(page.getByTestId('build-result')).toHaveAttribute('data-phase', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('result-exit-code')).toHaveText('0');
   if (opts.screenshot) {
     await page.getByTestId('build-progress').evaluate((el) => el.scrollIntoView({ block: 'start' }));
