@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isShellPromptLine } from '../../shared/console-prompt';
-import { screenText } from '../../electron/core/vm/console-text';
+import { screenText } from '../../shared/console-text';
 import { endsWithShellPrompt } from '../../electron/core/vm/login';
 
 // The login race (issue 12): a console chunk that happens to end just after the `#` of the
@@ -28,6 +28,18 @@ describe('shell prompt lines', () => {
     ]) {
       expect(isShellPromptLine(l), l).toBe(false);
     }
+  });
+});
+
+// Recorded in the boot-explain e2e (busybox ash, xterm.js answering its ESC[6n): the answer
+// arrived while `stty` ran, so the tty echoed it before the next prompt, and Log in gave up.
+describe('a prompt after the terminal answered a cursor query', () => {
+  it('is a prompt', () => {
+    const raw = "root@isolab:~# \x1b[6nstty cols 82 rows 26 2>/dev/null\r\n^[[19;16Rroot@isolab:~# \x1b[6n";
+    expect(endsWithShellPrompt(screenText(raw))).toBe(true);
+  });
+  it('is a prompt when the shell redraws it over the line', () => {
+    expect(endsWithShellPrompt(screenText('junk typed\rroot@isolab:~# '))).toBe(true);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BootTimeline } from '../../electron/core/vm/boot-timeline';
-import { screenText, stripTerminal } from '../../electron/core/vm/console-text';
+import { screenText, stripTerminal } from '../../shared/console-text';
 
 /**
  * Recorded serial output of the fixture ISO under QEMU/TCG, chunk by chunk as the socket
@@ -91,6 +91,7 @@ describe('console text', () => {
   it('removes the cursor-position query and other escapes, folds CR LF', () => {
     expect(stripTerminal('root@isolab:~# \x1b[6n')).toBe('root@isolab:~# ');
     expect(stripTerminal('\x1b[1;32mok\x1b[0m \x1b]0;title\x07done \x1bc')).toBe('ok done ');
-    expect(screenText('a\r\r\nb\r\nc\rd')).toBe('a\nb\ncd');
+    expect(screenText('a\r\r\nb\r\nc\rd')).toBe('a\nb\nd');
+    expect(screenText('long line\rshort')).toBe('shortline');
   });
 });

@@ -1,5 +1,5 @@
 import type { TimelineMark, TimelineMarkId } from '../../../shared/vm';
-import { stripTerminal } from './console-text';
+import { stripTerminal } from '../../../shared/console-text';
 
 interface Rule {
   id: Exclude<TimelineMarkId, 'start' | 'reset'>;

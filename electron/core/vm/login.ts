@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LabError } from '../../../shared/errors';
 import type { VmLoginResult } from '../../../shared/vm';
 import { isShellPromptLine } from '../../../shared/console-prompt';
-import { screenText } from './console-text';
+import { screenText } from '../../../shared/console-text';
 
 /** What the login helper needs of a console: the screen so far, live output, keystrokes. */
 export interface ConsolePort {

@@ -2,6 +2,7 @@ import type { BuildPhase } from '../../../../shared/build';
 import type { TourSettings, TourStep } from '../../../../shared/settings';
 import type { VmState } from '../../../../shared/vm';
 import { isShellPromptLine } from '../../../../shared/console-prompt';
+import { screenText } from '../../../../shared/console-text';
 
 /**
  * The tour's rules, kept free of React and of the stores so they can be tested alone: what
@@ -187,16 +188,12 @@ export function nextMove(step: TourStep, f: TourFacts): NextMove {
   }
 }
 
-// Colours (SGR), cursor moves and other CSI/OSC sequences the console may carry.
-// eslint-disable-next-line no-control-regex
-const ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
 /**
  * Whether the end of a console shows a shell prompt (`# ` or `$ `) rather than `login:`,
  * `Password:` or a running command: the sign that someone logged in.
  */
 export function looksLoggedIn(tail: string): boolean {
-  const text = tail.replace(ESCAPES, '').replace(/\r\n?/g, '\n');
+  const text = screenText(tail);
   const lines = text.split('\n');
   let last = '';
   for (let i = lines.length - 1; i >= 0; i--) {
