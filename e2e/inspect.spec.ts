@@ -65,6 +65,9 @@ test('browses the fixture ISO and its initrd like folders', async ({ page }) => 
     await expect(page.getByTestId('badge-joliet')).toBeVisible();
     await expect(page.getByTestId('boot-platforms')).toContainText('BIOS');
     await expect(page.getByTestId('summary-initrd')).toContainText('cpio+bzip2');
+    // The overview names what this disc boots with, read off its boot catalog.
+    await expect(page.getByTestId('disc-overview')).toContainText('The firmware starts ISOLINUX for BIOS (isolinux/isolinux.bin)');
+    await expect(page.getByTestId('disc-overview')).toContainText('Linux kernel (boot/bzImage)');
   });
 
   await test.step('the top of the ISO, then boot/ and isolinux/', async () => {

@@ -14,6 +14,7 @@ import { explain } from './explain';
 import { HexViewer, type ViewerHandle } from './HexViewer';
 import { IndexProgressBar } from './IndexProgress';
 import { KernelCardView } from './KernelCardView';
+import { bootLoaders, describeLoaders, isIpxeKernel } from './boot-equipment';
 import { TextViewer } from './TextViewer';
 
 /** Renders `code` spans written with backticks. */
@@ -291,15 +292,33 @@ function Overview({ info }: { info: ImageInfo }) {
     );
   }
   const initrd = info.initrds[0];
+  const loaders = bootLoaders(info);
+  const catalog = info.iso?.elTorito?.catalogFile;
+  const kernel = info.kernel?.path;
   return (
     <div className="details-empty" data-testid="details-empty">
       <h2>What is on this disc</h2>
-      <p>
-        A bootable Linux ISO like minikube's holds three things: a bootloader ({info.iso?.elTorito ? link('/isolinux', 'isolinux/') : 'isolinux/'}, started by the firmware through{' '}
-        {info.iso?.elTorito?.catalogFile ? link(info.iso.elTorito.catalogFile, baseName(info.iso.elTorito.catalogFile)) : 'the boot catalog'}), the Linux kernel (
-        {info.kernel ? link(info.kernel.path) : 'boot/bzImage'}) and the root filesystem ({initrd ? link(initrd.path) : 'boot/initrd'}), which the kernel unpacks into RAM.
+      <p data-testid="disc-overview">
+        {loaders.length ? (
+          <>
+            The firmware starts {describeLoaders(loaders)}, through the El Torito boot catalog{catalog ? <> ({link(catalog, baseName(catalog))})</> : null}.{' '}
+          </>
+        ) : (
+          <>This disc has no El Torito boot catalog: firmware will not boot it as a CD. </>
+        )}
+        {kernel && isIpxeKernel(kernel) ? (
+          <>
+            {link(kernel)} is iPXE, network boot firmware built in the Linux kernel's format so bootloaders load it like one; it fetches what it boots over the network.
+          </>
+        ) : kernel ? (
+          <>The bootloader loads the Linux kernel ({link(kernel)}){initrd ? <> and the root filesystem ({link(initrd.path)}), which the kernel unpacks into RAM</> : null}.</>
+        ) : initrd ? (
+          <>The root filesystem is {link(initrd.path)}, which the kernel unpacks into RAM.</>
+        ) : (
+          <>No Linux kernel was found at the usual places (boot/, isolinux/, casper/, live/, images/pxeboot/ or the top).</>
+        )}
       </p>
-      <p className="muted">Select an entry on the left to see what it is; expand the initrd to browse the root filesystem inside it. Type a name to find it.</p>
+      <p className="muted">Select an entry on the left to see what it is{initrd ? '; expand the initrd to browse the root filesystem inside it' : ''}. Type a name to find it.</p>
     </div>
   );
 }

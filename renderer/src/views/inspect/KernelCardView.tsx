@@ -4,6 +4,7 @@ import type { KernelCard } from '../../../../shared/image';
 import { api } from '../../api/lab-api';
 import { shape } from '../../store/inspect-store';
 import { ErrorNote, hex, human } from './common';
+import { isIpxeKernel } from './boot-equipment';
 
 /** What the x86 boot header of a bzImage says: the kernel version and how it wants to be loaded. */
 export function KernelCardView({ file, path, known }: { file: string; path: string; known?: KernelCard }) {
@@ -35,7 +36,8 @@ export function KernelCardView({ file, path, known }: { file: string; path: stri
   return (
     <section className="card ins-card kernel-card" data-testid="kernel-card" aria-labelledby="kernel-card-title">
       <h3 id="kernel-card-title">
-        Linux kernel <span className="kernel-version" data-testid="kernel-version">{card.version ? card.version.split(' ')[0] : 'version not found'}</span>
+        {isIpxeKernel(path) ? 'iPXE in the kernel format' : 'Linux kernel'}{' '}
+        <span className="kernel-version" data-testid="kernel-version">{card.version ? card.version.split(' ')[0] : 'version not found'}</span>
       </h3>
       <p className="muted small ins-card-lede">
         A bzImage is a boot sector and {card.setupSectors} setup sectors of 16-bit code ({human(setupBytes)}) that the bootloader runs first, followed by the compressed kernel

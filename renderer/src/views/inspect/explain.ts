@@ -1,4 +1,5 @@
 import type { EntryView, ImageInfo } from '../../../../shared/image';
+import { isIpxeKernel } from './boot-equipment';
 
 /**
  * Short explanations for newcomers, shown in the details pane for the entries everyone meets
@@ -26,7 +27,7 @@ const ISO: Record<string, Explainer> = {
   ),
   '/boot/bzImage': fixed(
     'The compressed Linux kernel',
-    'bzImage ("big zImage") is the Linux kernel: a small setup program followed by the compressed kernel, which unpacks itself in memory. ISOLINUX loads it because of the `kernel /boot/bzImage` line in isolinux.cfg; minikube compresses it with LZ4.',
+    'bzImage ("big zImage") is the Linux kernel: a small setup program followed by the compressed kernel, which unpacks itself in memory. The bootloader loads it because its menu names it (a `kernel` line in isolinux.cfg, a `linux` line in grub.cfg). How this one is compressed is in the card below.',
   ),
   '/boot/initrd': (e) => ({
     title: 'The root filesystem (initrd)',
@@ -57,6 +58,11 @@ const ISO: Record<string, Explainer> = {
   '/EFI': fixed('UEFI boot files', 'What a UEFI machine boots from (the arm64 minikube ISO boots only this way, through GRUB). BIOS machines use isolinux/ instead.'),
   '/boot/grub': fixed('GRUB', 'The GRUB bootloader\'s files. `grub.cfg` holds the menu: a `linux` line with the kernel and its command line, and an `initrd` line.'),
 };
+
+const IPXE = fixed(
+  'iPXE, network boot firmware',
+  'Not Linux: iPXE built in the Linux kernel\'s bzImage format, so ISOLINUX or GRUB loads it like a kernel. It starts a network card and boots what a server or its embedded script names (HTTP, iSCSI, TFTP).',
+);
 
 /** Entries at the top of a root filesystem (inside an initrd, or a bare initrd). */
 const ROOTFS: Record<string, Explainer> = {
@@ -125,6 +131,8 @@ export function explain(e: EntryView, info: ImageInfo): Explanation | undefined 
   if (inRootfs !== undefined) return ROOTFS[inRootfs]?.(e, info);
   const known = ISO[e.path];
   if (known) return known(e, info);
+  // iPXE is built in the kernel's format so bootloaders load it like one; it is not Linux.
+  if (e.type === 'file' && isIpxeKernel(e.path)) return IPXE(e, info);
   // The same files under other usual names and places.
   if (e.type === 'file' && /^(vmlinuz.*|bzimage)$/i.test(e.name) && /^\/(boot|isolinux|casper|live)?\/?[^/]+$/.test(e.path)) {
     return ISO['/boot/bzImage']!(e, info);
