@@ -159,6 +159,30 @@ test('browses the fixture ISO and its initrd like folders', async ({ page }) => 
     await expect(page.getByTestId('archive-summary')).toContainText('entries');
   });
 
+  await test.step('a line longer than the pane wraps, and Wrap lines turns that off', async () => {
+    const size = page.viewportSize()!;
+    await page.setViewportSize({ width: 720, height: size.height });
+    // init comes after the rootfs's folders: scroll the (virtualized) tree down to it.
+    await row(page, '/boot/initrd/etc').click();
+    await tree(page).press('ArrowLeft');
+    await expect(async () => {
+      await page.locator('.tree-scroll').evaluate((el) => (el.scrollTop += 120));
+      await expect(row(page, '/boot/initrd/init')).toBeVisible({ timeout: 500 });
+    }).toPass();
+    await row(page, '/boot/initrd/init').click();
+    await expect(page.getByTestId('text-viewer')).toContainText('#!/bin/sh');
+    const overflow = () => page.locator('.text-scroll').evaluate((el) => el.scrollWidth - el.clientWidth);
+    await expect(page.getByTestId('text-wrap')).toBeChecked();
+    await expect(page.locator('.text-line.text-cont').first()).toBeVisible();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.getByTestId('text-wrap').uncheck();
+    await expect(page.locator('.text-line.text-cont')).toHaveCount(0);
+    expect(await overflow()).toBeGreaterThan(0);
+    await page.getByTestId('text-wrap').check();
+    await expect(page.locator('.text-line.text-cont').first()).toBeVisible();
+    await page.setViewportSize(size);
+  });
+
   await test.step('type-to-filter finds bin/sh; following the link reveals busybox', async () => {
     await tree(page).focus();
     await page.keyboard.type('sh');
