@@ -47,7 +47,7 @@ export const requests = {
   'settings.update': { args: SettingsPatch, result: SettingsState },
   'recent.list': { args: None, result: z.array(RecentItem) },
   'recent.add': {
-    args: z.object({ kind: RecentItem.shape.kind, path: z.string().min(1) }).strict(),
+    args: z.object({ kind: RecentItem.shape.kind, path: HostPath }).strict(),
     result: z.array(RecentItem),
   },
   'recent.clear': { args: None, result: z.array(RecentItem) },

@@ -28,7 +28,7 @@ export const Settings = z.object({
   docker: z
     .object({
       /** Overrides every other source when set, e.g. unix:///run/user/1000/docker.sock */
-      host: z.string().min(1).optional(),
+      host: z.string().min(1).max(4096).optional(),
     })
     .default({}),
   vm: z
@@ -63,7 +63,7 @@ function undefaulted<S extends z.ZodRawShape>(section: z.ZodObject<S>): z.ZodObj
 }
 
 export const SettingsPatch = z.object({
-  docker: z.object({ host: z.string().min(1).nullable().optional() }).optional(),
+  docker: z.object({ host: z.string().min(1).max(4096).nullable().optional() }).optional(),
   vm: undefaulted(Settings.shape.vm.unwrap()).partial().optional(),
   ui: undefaulted(Settings.shape.ui.unwrap()).partial().optional(),
   tour: undefaulted(TourSettings).partial().optional(),
@@ -72,8 +72,8 @@ export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
 export const RecentItem = z.object({
   kind: z.enum(['iso', 'checkout', 'initrd']),
-  path: z.string().min(1),
-  openedAt: z.string(),
+  path: z.string().min(1).max(4096),
+  openedAt: z.string().max(64),
 });
 export type RecentItem = z.infer<typeof RecentItem>;
 

@@ -18,6 +18,11 @@ describe('contract', () => {
     expect(requests['recent.add'].args.safeParse({ kind: 'iso', path: '/a.iso' }).success).toBe(true);
     expect(requests['recent.add'].args.safeParse({ kind: 'floppy', path: '/a.iso' }).success).toBe(false);
     expect(requests['recent.add'].args.safeParse({ kind: 'iso', path: '' }).success).toBe(false);
+    // Strings a request carries are bounded (issue 11): a recent path and the engine address.
+    expect(requests['recent.add'].args.safeParse({ kind: 'iso', path: 'a.iso' }).success).toBe(false);
+    expect(requests['recent.add'].args.safeParse({ kind: 'iso', path: '/' + 'a'.repeat(5000) }).success).toBe(false);
+    expect(requests['settings.update'].args.safeParse({ docker: { host: 'tcp://' + 'h'.repeat(5000) } }).success).toBe(false);
+    expect(requests['settings.update'].args.safeParse({ docker: { host: 'tcp://127.0.0.1:2375' } }).success).toBe(true);
     expect(events['lab.status'].args.safeParse({ intervalSeconds: 0 }).success).toBe(false);
     expect(events['lab.status'].args.safeParse({ intervalSeconds: 2 }).success).toBe(true);
   });
